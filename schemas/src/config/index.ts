@@ -1,0 +1,119 @@
+/**
+ * Config file schemas (zod). Kept behind `@sitrep/schemas/config` so the ui bundle never pulls zod.
+ * Objects are strict: an unknown key is a typo until proven otherwise, and is rejected with its path.
+ */
+import { z } from 'zod';
+import { DEFAULT_PREFIX } from '../topics.js';
+import { NODE_ID_PATTERN } from '../ids.js';
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration as seconds (number) or a string such as `500ms`, `10s`, `5m`, `1h`; result in ms. */
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (!(value > 0) || !Number.isFinite(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive number of seconds' });
+      return z.NEVER;
+    }
+    return Math.round(value * 1000);
+  }
+  const m = DURATION_RE.exec(value.trim());
+  if (m === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (examples: 500ms, 10s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  const ms = Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS];
+  if (!(ms > 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
+    return z.NEVER;
+  }
+  return Math.round(ms);
+});
+
+export const TopicPrefix = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('$') && !/[+#\u0000]/.test(p) && !p.split('/').some((l) => l === ''), {
+    message: 'must be topic levels without + # $ or empty levels, e.g. sitrep/v1',
+  });
+
+export const BrokerUrl = z
+  .string()
+  .refine((u) => /^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/.test(u), {
+    message: 'must be a URL such as mqtt://hub.example:1883 or wss://hub.example/mqtt',
+  });
+
+export const BrokerConnection = z.strictObject({
+  url: BrokerUrl,
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024).optional(),
+  passwordFile: z.string().min(1).optional(),
+  prefix: TopicPrefix.default(DEFAULT_PREFIX),
+});
+
+export const AgentConfig = z
+  .strictObject({
+    node: z.string().regex(new RegExp(NODE_ID_PATTERN), `must match ${NODE_ID_PATTERN}`).optional(),
+    broker: BrokerConnection,
+    interval: Duration.default(10_000),
+    stateDir: z.string().min(1).default('/var/lib/sitrep-agent'),
+  })
+  .refine((c) => c.broker.password !== undefined || c.broker.passwordFile !== undefined, {
+    message: 'set broker.password or broker.passwordFile',
+    path: ['broker', 'password'],
+  });
+export type AgentConfigInput = z.input<typeof AgentConfig>;
+export type AgentConfig = z.output<typeof AgentConfig>;
+
+export const ROLES = ['agent', 'viewer', 'operator', 'service', 'integration'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const Identity = z
+  .strictObject({
+    username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, 'letters, digits, _ . @ - (max 128)'),
+    role: Role,
+    node: z.string().regex(new RegExp(NODE_ID_PATTERN)).optional(),
+    hash: z.string().startsWith('scrypt$'),
+    createdAt: z.string(),
+  })
+  .refine((i) => (i.role === 'agent') === (i.node !== undefined), {
+    message: 'an agent identity is bound to exactly one node; other roles have none',
+    path: ['node'],
+  });
+export type Identity = z.infer<typeof Identity>;
+
+export const IdentitiesFile = z.strictObject({
+  version: z.literal(1),
+  identities: z.array(Identity),
+});
+export type IdentitiesFile = z.infer<typeof IdentitiesFile>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${source} is invalid:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `broker.url: must be a URL ...` lines, one per problem. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** Validate `raw` against `schema`, throwing a ConfigError that names `source` and every bad field. */
+export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, formatIssues(result.error));
+  return result.data;
+}
+
+export { z };

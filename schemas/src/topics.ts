@@ -1,0 +1,192 @@
+/**
+ * The topic layout (DESIGN.md section 3). This file is the only place a topic string is written:
+ * everything else builds topics and subscription filters here and parses incoming topics here.
+ */
+import { assertId, idProblem, type IdKind } from './ids.js';
+
+export const DEFAULT_PREFIX = 'sitrep/v1';
+
+/** Topic kinds under `nodes/{node}/`. */
+export type NodeTopic =
+  | { kind: 'status'; node: string }
+  | { kind: 'birth'; node: string }
+  | { kind: 'metrics'; node: string }
+  | { kind: 'service'; node: string; service: string }
+  | { kind: 'check'; node: string; check: string }
+  | { kind: 'events'; node: string }
+  | { kind: 'logs'; node: string; source: string }
+  | { kind: 'cmd'; node: string }
+  | { kind: 'cmdResult'; node: string };
+
+/** Topic kinds under `hub/`. */
+export type HubTopic =
+  | { kind: 'projectorStatus' }
+  | { kind: 'alerts' }
+  | { kind: 'summary' }
+  | { kind: 'query'; name: string }
+  | { kind: 'reply'; client: string };
+
+export type ParsedTopic = NodeTopic | HubTopic;
+export type TopicKind = ParsedTopic['kind'];
+
+export type ParseResult = { ok: true; topic: ParsedTopic } | { ok: false; reason: string };
+
+export class InvalidPrefixError extends Error {
+  readonly code = 'INVALID_TOPIC_PREFIX';
+  constructor(prefix: string, reason: string) {
+    super(`invalid topic prefix ${JSON.stringify(prefix)}: ${reason}`);
+    this.name = 'InvalidPrefixError';
+  }
+}
+
+function prefixProblem(prefix: string): string | null {
+  if (prefix.length === 0) return 'empty';
+  if (prefix.startsWith('$')) return 'starts with $';
+  if (/[+#\u0000]/.test(prefix)) return 'contains + # or NUL';
+  if (prefix.split('/').some((level) => level.length === 0)) return 'has an empty level';
+  return null;
+}
+
+/** Ids for the query name and reply client levels: same rule as check ids. */
+const hubIdKind: IdKind = 'check';
+
+export interface Topics {
+  readonly prefix: string;
+  status(node: string): string;
+  birth(node: string): string;
+  metrics(node: string): string;
+  service(node: string, service: string): string;
+  check(node: string, check: string): string;
+  events(node: string): string;
+  logs(node: string, source: string): string;
+  cmd(node: string): string;
+  cmdResult(node: string): string;
+  projectorStatus(): string;
+  alerts(): string;
+  summary(): string;
+  query(name: string): string;
+  reply(client: string): string;
+  /** Subscription filters. `node` narrows a filter to one node; omitted, it matches every node. */
+  filter: {
+    status(node?: string): string;
+    birth(node?: string): string;
+    metrics(node?: string): string;
+    services(node?: string): string;
+    checks(node?: string): string;
+    events(node?: string): string;
+    logs(node?: string): string;
+    cmd(node?: string): string;
+    cmdResult(node?: string): string;
+    /** Queries to the projector, by name. */
+    query(name?: string): string;
+    /** Replies to one client (or all, for documentation). */
+    reply(client?: string): string;
+    /** One node's whole subtree. */
+    node(node: string): string;
+    /** Everything under the prefix. */
+    all(): string;
+  };
+  parse(topic: string): ParseResult;
+}
+
+export function createTopics(prefix: string = DEFAULT_PREFIX): Topics {
+  const problem = prefixProblem(prefix);
+  if (problem !== null) throw new InvalidPrefixError(prefix, problem);
+  const nodes = `${prefix}/nodes`;
+  const hub = `${prefix}/hub`;
+  const n = (node: string) => `${nodes}/${assertId('node', node)}`;
+  const nf = (node?: string) => (node === undefined ? `${nodes}/+` : n(node));
+
+  return {
+    prefix,
+    status: (node) => `${n(node)}/status`,
+    birth: (node) => `${n(node)}/birth`,
+    metrics: (node) => `${n(node)}/metrics`,
+    service: (node, service) => `${n(node)}/services/${assertId('service', service)}`,
+    check: (node, check) => `${n(node)}/checks/${assertId('check', check)}`,
+    events: (node) => `${n(node)}/events`,
+    logs: (node, source) => `${n(node)}/logs/${assertId('source', source)}`,
+    cmd: (node) => `${n(node)}/cmd`,
+    cmdResult: (node) => `${n(node)}/cmd/result`,
+    projectorStatus: () => `${hub}/projector/status`,
+    alerts: () => `${hub}/alerts`,
+    summary: () => `${hub}/summary`,
+    query: (name) => `${hub}/query/${assertId(hubIdKind, name)}`,
+    reply: (client) => `${hub}/reply/${assertId(hubIdKind, client)}`,
+    filter: {
+      status: (node) => `${nf(node)}/status`,
+      birth: (node) => `${nf(node)}/birth`,
+      metrics: (node) => `${nf(node)}/metrics`,
+      services: (node) => `${nf(node)}/services/+`,
+      checks: (node) => `${nf(node)}/checks/+`,
+      events: (node) => `${nf(node)}/events`,
+      logs: (node) => `${nf(node)}/logs/+`,
+      cmd: (node) => `${nf(node)}/cmd`,
+      cmdResult: (node) => `${nf(node)}/cmd/result`,
+      query: (name) => `${hub}/query/${name === undefined ? '+' : assertId(hubIdKind, name)}`,
+      reply: (client) => `${hub}/reply/${client === undefined ? '+' : assertId(hubIdKind, client)}`,
+      node: (node) => `${n(node)}/#`,
+      all: () => `${prefix}/#`,
+    },
+    parse: (topic) => parseTopic(prefix, topic),
+  };
+}
+
+function idOrReason(kind: IdKind, value: string | undefined, what: string): string | null {
+  if (value === undefined) return `missing ${what}`;
+  const problem = idProblem(kind, value);
+  return problem === null ? null : `${what} ${JSON.stringify(value.slice(0, 80))} ${problem}`;
+}
+
+/** Parse a concrete topic (never a filter) into its kind and ids, or say precisely why not. */
+export function parseTopic(prefix: string, topic: string): ParseResult {
+  if (!topic.startsWith(`${prefix}/`)) return { ok: false, reason: `not under prefix ${prefix}` };
+  const levels = topic.slice(prefix.length + 1).split('/');
+  const [area, a, b, c] = levels;
+  const fail = (reason: string): ParseResult => ({ ok: false, reason });
+  const ok = (t: ParsedTopic): ParseResult => ({ ok: true, topic: t });
+
+  if (area === 'nodes') {
+    const bad = idOrReason('node', a, 'node id');
+    if (bad !== null) return fail(bad);
+    const node = a as string;
+    if (levels.length === 3) {
+      switch (b) {
+        case 'status':
+        case 'birth':
+        case 'metrics':
+        case 'events':
+        case 'cmd':
+          return ok({ kind: b, node });
+        default:
+          return fail(`unknown node topic ${JSON.stringify(b)}`);
+      }
+    }
+    if (levels.length === 4) {
+      if (b === 'cmd' && c === 'result') return ok({ kind: 'cmdResult', node });
+      const leaf = { services: 'service', checks: 'check', logs: 'source' } as const;
+      if (b === 'services' || b === 'checks' || b === 'logs') {
+        const kind = leaf[b];
+        const badLeaf = idOrReason(kind, c, `${kind} id`);
+        if (badLeaf !== null) return fail(badLeaf);
+        const id = c as string;
+        if (b === 'services') return ok({ kind: 'service', node, service: id });
+        if (b === 'checks') return ok({ kind: 'check', node, check: id });
+        return ok({ kind: 'logs', node, source: id });
+      }
+    }
+    return fail(`unknown node topic ${JSON.stringify(levels.slice(2).join('/'))}`);
+  }
+  if (area === 'hub') {
+    if (levels.length === 3 && a === 'projector' && b === 'status') return ok({ kind: 'projectorStatus' });
+    if (levels.length === 2 && a === 'alerts') return ok({ kind: 'alerts' });
+    if (levels.length === 2 && a === 'summary') return ok({ kind: 'summary' });
+    if (levels.length === 3 && (a === 'query' || a === 'reply')) {
+      const bad = idOrReason(hubIdKind, b, `${a} id`);
+      if (bad !== null) return fail(bad);
+      return a === 'query' ? ok({ kind: 'query', name: b as string }) : ok({ kind: 'reply', client: b as string });
+    }
+    return fail(`unknown hub topic ${JSON.stringify(levels.slice(1).join('/'))}`);
+  }
+  return fail(`unknown area ${JSON.stringify(area)}`);
+}
