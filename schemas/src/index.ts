@@ -13,3 +13,4 @@ export * from './payloads/commands.js';
 export * from './payloads/logs.js';
 export * from './payloads/hub.js';
 export * from './catalog.js';
+export * from './log.js';

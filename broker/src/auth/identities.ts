@@ -1,0 +1,82 @@
+/**
+ * Identities with roles, in `identities.json` in the data directory. Passwords are stored hashed;
+ * the file is written atomically (temp file + rename) with mode 0600.
+ */
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { IdentitiesFile, parseConfig, type Identity, type Role } from '@sitrep/schemas/config';
+import { generatePassword, hashPassword, verifyPassword } from './password.js';
+
+export class IdentityError extends Error {
+  constructor(
+    readonly code: 'IDENTITY_EXISTS' | 'IDENTITY_UNKNOWN' | 'IDENTITY_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}
+
+export class IdentityStore {
+  private identities: Identity[];
+
+  private constructor(
+    readonly path: string,
+    identities: Identity[],
+  ) {
+    this.identities = identities;
+  }
+
+  /** Load the store, or start an empty one when the file does not exist yet. */
+  static open(path: string): IdentityStore {
+    if (!existsSync(path)) return new IdentityStore(path, []);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new IdentityError('IDENTITY_INVALID', `${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    return new IdentityStore(path, parseConfig(IdentitiesFile, raw, path).identities);
+  }
+
+  list(): readonly Identity[] {
+    return this.identities;
+  }
+
+  get(username: string): Identity | undefined {
+    return this.identities.find((i) => i.username === username);
+  }
+
+  /** Add an identity; returns the password (generated unless given). */
+  async add(username: string, role: Role, opts: { node?: string; password?: string } = {}): Promise<string> {
+    if (this.get(username) !== undefined) throw new IdentityError('IDENTITY_EXISTS', `identity ${username} exists`);
+    const password = opts.password ?? generatePassword();
+    const candidate = {
+      username,
+      role,
+      ...(opts.node === undefined ? {} : { node: opts.node }),
+      hash: await hashPassword(password),
+      createdAt: new Date().toISOString(),
+    };
+    const next = parseConfig(IdentitiesFile, { version: 1, identities: [...this.identities, candidate] }, 'identity');
+    this.identities = next.identities;
+    this.save();
+    return password;
+  }
+
+  /** The identity when the password matches, else null. Unknown users cost as much as known ones. */
+  async verify(username: string, password: string): Promise<Identity | null> {
+    const identity = this.get(username);
+    const ok = await verifyPassword(password, identity?.hash ?? DUMMY_HASH);
+    return ok && identity !== undefined ? identity : null;
+  }
+
+  private save(): void {
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.path);
+  }
+}
+
+// A valid hash of a random password, so verifying an unknown username takes the same time.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

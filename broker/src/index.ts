@@ -1,0 +1,5 @@
+export { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
+export { IdentityStore, IdentityError } from './auth/identities.js';
+export { canPublish, canSubscribe, type Decision } from './auth/acl.js';
+export { generatePassword, hashPassword, verifyPassword } from './auth/password.js';
+export { MQTT_WS_PATH } from './transports/http.js';

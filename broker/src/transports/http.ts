@@ -1,0 +1,82 @@
+/**
+ * One HTTP server for the dashboard and MQTT over WebSocket (path /mqtt), so a browser needs one
+ * origin and one port. `/ui-config.json` tells the ui the topic prefix and the MQTT path.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Aedes } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Logger } from '@sitrep/schemas';
+import { serveStatic } from './static.js';
+
+export const MQTT_WS_PATH = '/mqtt';
+
+export interface HttpTransportOptions {
+  host: string;
+  port: number;
+  uiDir?: string | undefined;
+  prefix: string;
+  log: Logger;
+}
+
+export interface Listening {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function listen(server: Server | import('node:net').Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+/** Close a server and destroy the sockets it still holds, so shutdown never waits on a client. */
+export function closeServer(server: import('node:net').Server, sockets: Set<Socket>): Promise<void> {
+  for (const s of sockets) s.destroy();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptions): Promise<Listening> {
+  const uiConfig = JSON.stringify({ prefix: opts.prefix, mqttPath: MQTT_WS_PATH });
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/ui-config.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(uiConfig);
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else {
+      serveStatic(opts.uiDir, req, res);
+    }
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== MQTT_WS_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', (err) => opts.log.warn('websocket stream error', { error: err.message }));
+      broker.handle(stream, req);
+    });
+  });
+  const port = await listen(server, opts.host, opts.port);
+  return {
+    port,
+    close: async () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await closeServer(server, sockets);
+    },
+  };
+}

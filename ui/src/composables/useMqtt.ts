@@ -1,0 +1,151 @@
+/**
+ * The dashboard's one MQTT connection. This module alone owns the socket: it logs in, tracks the
+ * connection state, subscribes for each registered feed on every connect, parses every incoming
+ * topic once and hands the message to the feed that handles that topic kind. Rejected messages of
+ * any feed are counted and logged here, with the topic and the reason.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { getCurrentScope, onScopeDispose, shallowRef, type ShallowRef } from 'vue';
+import { createTopics, type ParsedTopic, type TopicKind, type Topics } from '@sitrep/schemas';
+import { clientOptions, reconnectDelay, type Credentials } from '../mqtt/client-options.js';
+import { ConnectionError, toConnectionError } from '../mqtt/connection-error.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'refused';
+
+/** A consumer of some topic kinds, e.g. the fleet's status, birth and metrics. */
+export interface Feed {
+  readonly kinds: readonly TopicKind[];
+  /** Subscribed at QoS 1 on every connect. */
+  readonly filters: readonly string[];
+  /** Called before each subscribe: with a clean session the broker resends all retained state. */
+  reset(): void;
+  /** Apply one message; returns why it was rejected, or null. */
+  receive(topic: ParsedTopic, payload: Uint8Array): string | null;
+}
+
+export type Connect = (url: string, options: IClientOptions) => MqttClient;
+
+export interface MqttOptions {
+  /** `ws(s)://host/path` of the broker. */
+  url: string;
+  prefix: string;
+  /** Opens the client; tests pass a fake. */
+  connect?: Connect;
+}
+
+type ReadonlyRef<T> = Readonly<ShallowRef<T>>;
+
+export interface MqttSession {
+  readonly topics: Topics;
+  readonly state: ReadonlyRef<ConnectionState>;
+  /** The last connection problem; cleared on a successful connect or a new login. */
+  readonly error: ReadonlyRef<ConnectionError | null>;
+  /** Who is logged in, or null. */
+  readonly user: ReadonlyRef<string | null>;
+  /** Messages ignored because their topic or payload was invalid. */
+  readonly invalidCount: ReadonlyRef<number>;
+  login(creds: Credentials): void;
+  logout(): void;
+  /** Register a feed; returns its removal. Each topic kind belongs to one feed. */
+  addFeed(feed: Feed): () => void;
+}
+
+export function useMqtt(opts: MqttOptions): MqttSession {
+  const topics = createTopics(opts.prefix);
+  const connect = opts.connect ?? mqtt.connect;
+  const state = shallowRef<ConnectionState>('idle');
+  const error = shallowRef<ConnectionError | null>(null);
+  const user = shallowRef<string | null>(null);
+  const invalidCount = shallowRef(0);
+  const feeds = new Map<TopicKind, Feed>();
+  let client: MqttClient | null = null;
+
+  function subscribe(c: MqttClient, feed: Feed): void {
+    feed.reset();
+    c.subscribe([...feed.filters], { qos: 1 }, (err) => {
+      if (err === null || err === undefined || client !== c) return;
+      error.value = new ConnectionError('SUBSCRIBE_DENIED', `Not allowed to read ${feed.kinds.join(', ')}: ${err.message}`);
+      console.warn(`sitrep: subscribe to ${feed.filters.join(' ')} failed: ${err.message}`);
+    });
+  }
+
+  function receive(topic: string, payload: Uint8Array): void {
+    const parsed = topics.parse(topic);
+    let reason: string | null;
+    if (!parsed.ok) reason = parsed.reason;
+    else {
+      const feed = feeds.get(parsed.topic.kind);
+      reason = feed === undefined ? `no feed handles ${parsed.topic.kind} topics` : feed.receive(parsed.topic, payload);
+    }
+    if (reason === null) return;
+    invalidCount.value += 1;
+    console.warn(`sitrep: ignored message on ${topic}: ${reason}`);
+  }
+
+  function login(creds: Credentials): void {
+    logout();
+    error.value = null;
+    state.value = 'connecting';
+    user.value = creds.username;
+    // The credentials stay in this client's options, in memory only, for its reconnects;
+    // keeping a session across page loads comes with a later change.
+    const c = connect(opts.url, clientOptions(creds));
+    client = c;
+    // Every handler first checks that `c` is still the current client: a replaced or ended
+    // client may still emit while it winds down.
+    c.on('connect', () => {
+      if (client !== c) return;
+      state.value = 'connected';
+      error.value = null;
+      for (const feed of new Set(feeds.values())) subscribe(c, feed);
+    });
+    c.on('offline', () => {
+      if (client !== c) return;
+      state.value = 'disconnected';
+      // mqtt.js emits `offline` just before it arms the reconnect timer with this option, so each
+      // outage gets a freshly jittered delay.
+      c.options.reconnectPeriod = reconnectDelay();
+    });
+    c.on('reconnect', () => {
+      if (client === c) state.value = 'reconnecting';
+    });
+    c.on('error', (err) => {
+      if (client !== c) return;
+      const coded = toConnectionError(err);
+      error.value = coded;
+      console.warn(`sitrep: mqtt ${coded.code}: ${err.message}`);
+      if (!coded.fatal) return;
+      // Retrying cannot fix bad credentials: stop, and let the login form say why.
+      client = null;
+      state.value = 'refused';
+      c.end(true);
+    });
+    c.on('message', (topic, payload) => {
+      if (client === c) receive(topic, payload);
+    });
+  }
+
+  function logout(): void {
+    const c = client;
+    client = null;
+    user.value = null;
+    if (state.value !== 'refused') state.value = 'idle';
+    c?.end(true);
+  }
+
+  function addFeed(feed: Feed): () => void {
+    for (const kind of feed.kinds) {
+      if (feeds.has(kind)) throw new Error(`topic kind ${kind} already has a feed`);
+    }
+    for (const kind of feed.kinds) feeds.set(kind, feed);
+    if (client !== null && state.value === 'connected') subscribe(client, feed);
+    return () => {
+      for (const kind of feed.kinds) if (feeds.get(kind) === feed) feeds.delete(kind);
+      if (client !== null && state.value === 'connected') client.unsubscribe([...feed.filters]);
+    };
+  }
+
+  if (getCurrentScope() !== undefined) onScopeDispose(logout);
+
+  return { topics, state, error, user, invalidCount, login, logout, addFeed };
+}

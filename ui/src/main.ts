@@ -1,0 +1,9 @@
+import { createApp } from 'vue';
+import App from './App.vue';
+import { loadUiConfig } from './config/ui-config.js';
+import './styles/main.css';
+
+// The config decides the topic prefix and the MQTT path, so it is read before the app mounts.
+const { config, warnings } = await loadUiConfig();
+for (const warning of warnings) console.warn(`sitrep: ${warning}`);
+createApp(App, { config }).mount('#app');

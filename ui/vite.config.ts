@@ -1,0 +1,19 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+// In dev, the hub (default port 8080) serves /ui-config.json and MQTT over WebSocket at /mqtt;
+// proxying both keeps the browser on one origin, as in production.
+const hub = process.env.SITREP_HUB ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  base: '/',
+  plugins: [vue()],
+  build: { outDir: 'dist', emptyOutDir: true },
+  server: {
+    proxy: {
+      '/ui-config.json': hub,
+      '/mqtt': { target: hub, ws: true },
+    },
+  },
+});
