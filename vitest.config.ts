@@ -5,9 +5,9 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'schemas', root: './schemas', include: ['test/**/*.test.ts'] } },
-      { test: { name: 'broker', root: './broker', include: ['test/**/*.test.ts'] } },
-      { test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'] } },
-      { test: { name: 'projector', root: './projector', include: ['test/**/*.test.ts'] } },
+      { test: { name: 'broker', root: './broker', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'projector', root: './projector', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'cli', root: './cli', include: ['test/**/*.test.ts'] } },
       './ui/vitest.config.ts',
       { test: { name: 'e2e', root: './e2e', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },

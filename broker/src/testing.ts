@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { memoryLogger, type Logger } from '@sitrep/schemas';
+import { memoryLogger, topicMatches, type Logger } from '@sitrep/schemas';
 import type { Role } from '@sitrep/schemas/config';
 import { IdentityStore } from './auth/identities.js';
 import { startBroker, type RunningBroker } from './broker.js';
@@ -84,7 +84,7 @@ export async function nextMessage(
       reject(new Error(`no message on ${filter} within ${timeoutMs} ms`));
     }, timeoutMs);
     const onMessage = (topic: string, payload: Buffer, packet: { retain: boolean }) => {
-      if (!accept(topic, payload)) return;
+      if (!topicMatches(filter, topic) || !accept(topic, payload)) return;
       clearTimeout(timer);
       client.off('message', onMessage);
       resolve({ topic, payload, retain: packet.retain });

@@ -51,7 +51,7 @@ describe('authorization over real connections', () => {
     agent.on('message', (_topic, payload) => cmds.push(payload.toString()));
     await agent.subscribeAsync(t.cmd('n1'), { qos: 1 });
     // The broker cannot NACK a QoS 1 publish in MQTT 3.1.1: aedes closes the connection.
-    const closed = new Promise((resolve) => viewer.once('close', resolve));
+    const closed = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
     viewer.publish(t.cmd('n1'), '{"id":"v1","action":"restart","target":"x"}', { qos: 1 });
     await closed;
     // The operator's command goes through and arrives after the refused one would have.
@@ -69,7 +69,7 @@ describe('authorization over real connections', () => {
     await expect(agent.subscribeAsync(t.filter.all(), { qos: 1 })).rejects.toThrow(/Subscribe error/);
     await expect(agent.subscribeAsync(t.filter.cmd(), { qos: 1 })).rejects.toThrow(/Subscribe error/);
     expect((await agent.subscribeAsync(t.cmd('n1'), { qos: 1 }))[0]?.qos).toBe(1);
-    const closed = new Promise((resolve) => agent.once('close', resolve));
+    const closed = new Promise<void>((resolve) => agent.once('close', () => resolve()));
     agent.publish(t.status('n2'), 'spoof', { qos: 1, retain: true });
     await closed;
     const viewer = await tb.connect(await tb.identity('viewer', 'v'));

@@ -190,3 +190,17 @@ export function parseTopic(prefix: string, topic: string): ParseResult {
   }
   return fail(`unknown area ${JSON.stringify(area)}`);
 }
+
+/** Whether a concrete topic matches a subscription filter with `+` and `#` [MQTT-4.7]. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const l = topic.split('/');
+  // Wildcards at the first level do not match topics starting with $ [MQTT-4.7.2-1].
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= l.length) return false;
+    if (f[i] !== '+' && f[i] !== l[i]) return false;
+  }
+  return f.length === l.length;
+}

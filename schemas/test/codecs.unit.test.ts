@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codecs, parseJson } from '../src/index.js';
+import { codecs, parseJson, topicMatches } from '../src/index.js';
 
 const status = { v: 1, node: 'n1', state: 'online', session: 's1', ts: 1 };
 const event = { v: 1, node: 'n1', session: 's1', seq: 1, ts: 1, type: 'AgentStarted', data: { version: '0.1.0', pid: 42 } };
@@ -39,9 +39,22 @@ describe('codecs', () => {
 
   it('discriminates events by type', () => {
     const r = codecs.event.decode(JSON.stringify({ ...event, type: 'NoSuchEvent' }));
-    expect(r.ok).toBe(false);
-    const wrongData = codecs.event.decode(JSON.stringify({ ...event, data: { version: 1 } }));
-    expect(wrongData.ok).toBe(false);
+    expect(r).toEqual({ ok: false, reason: 'AgentEvent at /type: unknown event type "NoSuchEvent"' });
+    const wrongData = codecs.event.decode(JSON.stringify({ ...event, data: { version: 1, pid: 1 } }));
+    expect(wrongData).toMatchObject({ ok: false, reason: expect.stringMatching(/^AgentStarted at \/data\/version/) });
+    expect(codecs.event.is(event)).toBe(true);
+  });
+
+  it.each([
+    ['a/+/c', 'a/b/c', true],
+    ['a/#', 'a', true],
+    ['a/#', 'a/b/c', true],
+    ['a/+', 'a/b/c', false],
+    ['a/b', 'a/b/c', false],
+    ['#', '$SYS/x', false],
+    ['+/x', 'a/x', true],
+  ])('filter %s matches %s: %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
   });
 
   it('checks commands', () => {

@@ -40,9 +40,9 @@ export interface MqttSession {
   readonly state: ReadonlyRef<ConnectionState>;
   /** The last connection problem; cleared on a successful connect or a new login. */
   readonly error: ReadonlyRef<ConnectionError | null>;
-  /** Who is logged in, or null. */
+  /** Who is logged in (or trying to), or null. */
   readonly user: ReadonlyRef<string | null>;
-  /** Messages ignored because their topic or payload was invalid. */
+  /** Messages ignored since the last connect because their topic or payload was invalid. */
   readonly invalidCount: ReadonlyRef<number>;
   login(creds: Credentials): void;
   logout(): void;
@@ -97,6 +97,9 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       if (client !== c) return;
       state.value = 'connected';
       error.value = null;
+      // Retained state is delivered again on every connect, and so are its invalid messages:
+      // counting from zero keeps one bad retained payload from adding up across reconnects.
+      invalidCount.value = 0;
       for (const feed of new Set(feeds.values())) subscribe(c, feed);
     });
     c.on('offline', () => {
@@ -117,6 +120,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       if (!coded.fatal) return;
       // Retrying cannot fix bad credentials: stop, and let the login form say why.
       client = null;
+      user.value = null;
       state.value = 'refused';
       c.end(true);
     });

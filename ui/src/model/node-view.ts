@@ -15,6 +15,12 @@ export interface Meter {
   readonly detail: string;
 }
 
+export interface Inventory {
+  readonly hostname: string;
+  readonly os: string;
+  readonly agentVersion: string;
+}
+
 export interface NodeView {
   readonly id: string;
   readonly state: NodeStateName;
@@ -22,9 +28,8 @@ export interface NodeView {
   readonly dimmed: boolean;
   /** Online, but metrics stopped arriving: the numbers are old. */
   readonly stale: boolean;
-  readonly hostname: string;
-  readonly os: string;
-  readonly agentVersion: string;
+  /** From the birth; null until one arrives. */
+  readonly inventory: Inventory | null;
   readonly lastSeenAt: number | null;
   readonly lastSeen: string | null;
   readonly cpu: Meter;
@@ -57,9 +62,14 @@ export function nodeView(id: string, record: NodeRecord, now: number): NodeView 
     state,
     dimmed,
     stale,
-    hostname: birth?.host.hostname ?? NONE,
-    os: birth === undefined ? NONE : `${birth.host.distro} ${birth.host.release}`.trim() || NONE,
-    agentVersion: birth?.agent.version ?? NONE,
+    inventory:
+      birth === undefined
+        ? null
+        : {
+            hostname: birth.host.hostname,
+            os: `${birth.host.distro} ${birth.host.release}`.trim(),
+            agentVersion: birth.agent.version,
+          },
     lastSeenAt,
     lastSeen: showAge && lastSeenAt !== null ? formatAgo(lastSeenAt, now) : null,
     cpu: metrics === undefined ? noMeter : meter(metrics.cpu.percent, ''),
@@ -70,7 +80,7 @@ export function nodeView(id: string, record: NodeRecord, now: number): NodeView 
     disk:
       root === undefined
         ? noMeter
-        : meter(root.percent, `${root.mount} · ${formatBytes(root.used)} / ${formatBytes(root.size)}`),
+        : meter(root.percent, `${formatBytes(root.used)} / ${formatBytes(root.size)} on ${root.mount}`),
     load: metrics === undefined ? NONE : formatLoad(metrics.load),
     uptime: metrics === undefined ? NONE : formatDuration(metrics.uptime),
   };

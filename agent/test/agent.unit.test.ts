@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@sitrep/schemas/config';
+import { loadAgentConfig, realDisks, reconnectDelay, Sequence } from '../src/index.js';
+import { handleCommand } from '../src/commands/handle.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'sitrep-agent-'));
+
+function configError(yaml: string): string[] {
+  const path = join(dir(), 'agent.yaml');
+  writeFileSync(path, yaml);
+  try {
+    loadAgentConfig(path);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(path);
+    return [...(err as ConfigError).issues];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('loads a valid file with defaults and a password file', () => {
+    const d = dir();
+    writeFileSync(join(d, 'pw'), 'secret\n');
+    writeFileSync(join(d, 'agent.yaml'), `node: web-1\nbroker:\n  url: mqtt://127.0.0.1:1883\n  username: agent-web-1\n  passwordFile: ${join(d, 'pw')}\ninterval: 5s\n`);
+    const c = loadAgentConfig(join(d, 'agent.yaml'));
+    expect(c).toMatchObject({ node: 'web-1', interval: 5000, broker: { password: 'secret', prefix: 'sitrep/v1' } });
+  });
+
+  it.each([
+    ['node: Web 1\nbroker: {url: "mqtt://h", username: u, password: p}\n', /^node: must match/],
+    ['broker: {url: "mqtt://h", username: u, password: p}\ncolour: blue\n', /colour/],
+    ['broker: {url: "mqtt://h", username: u, password: p, port: 1}\n', /^broker: .*port/],
+    ['broker: {url: "mqtt://h", username: u, password: p}\ninterval: -3\n', /^interval: must be a positive/],
+    ['broker: [1, 2\n', /line \d+: not valid YAML/],
+    ['broker: {url: "mqtt://h", username: u, passwordFile: /nonexistent/pw}\n', /broker\.passwordFile: cannot read \/nonexistent\/pw: ENOENT/],
+  ])('rejects %j with the field path', (yaml, reason) => {
+    expect(configError(yaml).join('\n')).toMatch(reason);
+  });
+
+  it('says when the file is missing', () => {
+    expect(() => loadAgentConfig('/nonexistent/agent.yaml')).toThrow(/agent.yaml is invalid:\n {2}- file not found/);
+  });
+});
+
+describe('sequence', () => {
+  it('survives a restart and never reuses a number', () => {
+    const d = dir();
+    const a = new Sequence(d);
+    expect([a.next(), a.next(), a.next()]).toEqual([1, 2, 3]);
+    const b = new Sequence(d);
+    expect(b.current).toBe(3);
+    expect(b.next()).toBe(4);
+  });
+
+  it('refuses a corrupt counter instead of restarting at 1', () => {
+    const d = dir();
+    writeFileSync(join(d, 'seq'), 'garbage');
+    expect(() => new Sequence(d)).toThrow(/not a sequence number/);
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('grows exponentially to a cap, with jitter of +-50%', () => {
+    expect(reconnectDelay(0, () => 0)).toBe(500);
+    expect(reconnectDelay(0, () => 0.999)).toBe(1499);
+    expect(reconnectDelay(3, () => 0.5)).toBe(8000);
+    expect(reconnectDelay(50, () => 0.5)).toBe(30_000);
+    const spread = new Set(Array.from({ length: 50 }, () => reconnectDelay(2)));
+    expect(spread.size).toBeGreaterThan(10);
+  });
+});
+
+describe('disks', () => {
+  it('keeps real filesystems, root first, without pseudo and duplicate mounts', () => {
+    const fs = (mount: string, type: string, size = 100, used = 25) => ({ fs: 'x', type, size, used, available: size - used, use: 0, mount, rw: true });
+    const disks = realDisks([fs('/boot', 'ext4'), fs('/run', 'tmpfs'), fs('/', 'ext4'), fs('/', 'ext4'), fs('/var/lib/docker/x', 'overlay'), fs('/data', 'xfs', 0)]);
+    expect(disks.map((d) => d.mount)).toEqual(['/', '/boot']);
+    expect(disks[0]?.percent).toBe(25);
+  });
+});
+
+describe('commands', () => {
+  const ctx = { node: 'n1', now: () => 1000, rebirth: async () => undefined };
+  it.each([
+    ['not json', 'refused', /invalid command: payload is not JSON/],
+    ['{"id":"c1","action":"format","target":"/"}', 'refused', /invalid command: Command at \/action/],
+    ['{"id":"c1","action":"restart","target":"nginx.service"}', 'refused', /not allowed by this agent's config/],
+    ['{"id":"c1","action":"restart","target":"nginx.service","expiresAt":999}', 'expired', /expired 1 ms/],
+    ['{"id":"c1","action":"rebirth","target":""}', 'ok', /republished/],
+  ])('answers %s with %s', async (payload, outcome, message) => {
+    const { result, event } = await handleCommand(ctx, Buffer.from(payload));
+    expect(result.outcome).toBe(outcome);
+    expect(result.message).toMatch(message);
+    expect(event.outcome).toBe(outcome);
+  });
+
+  it('echoes the id of an invalid command so the sender can match the refusal', async () => {
+    const { result } = await handleCommand(ctx, Buffer.from('{"id":"c9","action":"nope"}'));
+    expect(result).toMatchObject({ id: 'c9', action: 'nope', outcome: 'refused' });
+  });
+});
