@@ -133,7 +133,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     const c = client;
     client = null;
     user.value = null;
-    if (state.value !== 'refused') state.value = 'idle';
+    state.value = 'idle';
     c?.end(true);
   }
 

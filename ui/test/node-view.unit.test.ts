@@ -29,6 +29,8 @@ describe('nodeView', () => {
     const view = nodeView('web-1', record, T0 + 60_000 + 5 * 60_000);
     expect(view.state).toBe('lost');
     expect(view.dimmed).toBe(true);
+    // Old numbers are expected from a node that is gone; only online nodes are called stale.
+    expect(view.stale).toBe(false);
     expect(view.lastSeenAt).toBe(T0 + 60_000);
     expect(view.lastSeen).toBe('5 min ago');
   });

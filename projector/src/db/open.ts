@@ -1,0 +1,24 @@
+/** Opens the projector's SQLite file (WAL) and creates every projection's tables. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { deadLetters } from '../projections/dead-letters.js';
+import { eventLog } from '../projections/event-log.js';
+import { nodes } from '../projections/nodes.js';
+import type { Db, Projection } from '../projections/projection.js';
+
+export const PROJECTIONS: readonly Projection[] = [eventLog, nodes, deadLetters];
+
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts; a process crash loses nothing.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.transaction(() => {
+    for (const p of PROJECTIONS) db.exec(p.ddl);
+  })();
+  return db;
+}
