@@ -1,4 +1,4 @@
-export { startProjector, type ProjectorOptions, type RunningProjector } from './projector.js';
+export { startProjector, projectorDbPath, type ProjectorOptions, type RunningProjector } from './projector.js';
 export { openDatabase, PROJECTIONS } from './db/open.js';
 export { createIngest, type Ingest, type IngestOutcome } from './ingest/ingest.js';
 export { consumerFilters } from './mqtt/consumer.js';

@@ -1,4 +1,5 @@
 /** The projector process: SQLite + the MQTT consumer. */
+import { join } from 'node:path';
 import { createTopics, type Logger } from '@sitrep/schemas';
 import type { MqttClient } from 'mqtt';
 import { openDatabase } from './db/open.js';
@@ -43,4 +44,9 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
       opts.log.info('stopped');
     },
   };
+}
+
+/** Where the hub keeps the projector's database inside its data directory. */
+export function projectorDbPath(dataDir: string): string {
+  return join(dataDir, 'sitrep.db');
 }

@@ -63,6 +63,12 @@ export class IdentityStore {
     return password;
   }
 
+  remove(username: string): void {
+    if (this.get(username) === undefined) throw new IdentityError('IDENTITY_UNKNOWN', `no identity ${username}`);
+    this.identities = this.identities.filter((i) => i.username !== username);
+    this.save();
+  }
+
   /** The identity when the password matches, else null. Unknown users cost as much as known ones. */
   async verify(username: string, password: string): Promise<Identity | null> {
     const identity = this.get(username);

@@ -1,0 +1,135 @@
+/**
+ * The walking skeleton end to end: `sitrep hub` and `sitrep agent` as real processes, real TCP and
+ * WebSocket, the real SQLite file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { execa } from 'execa';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdentityStore } from '@sitrep/broker';
+import { nextMessage, waitFor } from '@sitrep/broker/testing';
+import { codecs, createTopics } from '@sitrep/schemas';
+import { SITREP_BIN, startHubProcess, type HubProcess } from '../src/index.js';
+
+const t = createTopics('sitrep/v1');
+let hub: HubProcess;
+let agent: ReturnType<typeof execa>;
+let db: Database.Database;
+const clients: MqttClient[] = [];
+const creds = { viewer: '', operator: '', agent: '' };
+
+function connect(url: string, username: string, password: string): Promise<MqttClient> {
+  const client = mqtt.connect(url, { protocolVersion: 4, username, password, reconnectPeriod: 0 });
+  clients.push(client);
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+  });
+}
+
+const query = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as T[];
+
+beforeAll(async () => {
+  // Identities exist before the hub starts: the hub keeps them and adds its own.
+  const dataDir = mkdtempSync(join(tmpdir(), 'sitrep-e2e-'));
+  const ids = IdentityStore.open(join(dataDir, 'identities.json'));
+  creds.viewer = await ids.add('viewer', 'viewer');
+  creds.operator = await ids.add('operator', 'operator');
+  creds.agent = await ids.add('agent-remote-1', 'agent', { node: 'remote-1' });
+  hub = await startHubProcess(['--node', 'hub-local', '--interval', '1'], dataDir);
+
+  const config = join(dataDir, 'agent.yaml');
+  writeFileSync(
+    config,
+    [`node: remote-1`, `broker:`, `  url: ${hub.mqttUrl}`, `  username: agent-remote-1`, `  password: ${creds.agent}`, `interval: 1s`, `stateDir: ${join(dataDir, 'remote-agent')}`].join('\n'),
+  );
+  agent = execa('node', [SITREP_BIN, 'agent', '--config', config], { all: true, reject: false });
+  db = new Database(join(dataDir, 'sitrep.db'), { readonly: true });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  db?.close();
+  agent?.kill('SIGINT');
+  await agent;
+  await hub?.stop();
+});
+
+describe('sitrep hub end to end', () => {
+  it('shows the local node and a remote agent in SQLite with their metrics', async () => {
+    type Row = { node: string; state: string; hostname: string; cpu_percent: number | null; mem_percent: number | null; disk_percent: number | null };
+    const rows = await waitFor(() => {
+      const r = query<Row>("SELECT * FROM nodes WHERE state = 'online' AND mem_percent IS NOT NULL ORDER BY node");
+      return r.length === 2 ? r : undefined;
+    }, 'both nodes online with metrics', 30_000);
+    expect(rows.map((r) => r.node)).toEqual(['hub-local', 'remote-1']);
+    for (const r of rows) {
+      expect(r.mem_percent).toBeGreaterThan(0);
+      expect(r.cpu_percent).toBeGreaterThanOrEqual(0);
+      expect(r.hostname).not.toBe('');
+    }
+    const started = query<{ node: string; seq: number }>("SELECT node, seq FROM events WHERE type = 'AgentStarted' ORDER BY node");
+    expect(started).toEqual([{ node: 'hub-local', seq: 1 }, { node: 'remote-1', seq: 1 }]);
+  });
+
+  it('lets a viewer over WebSocket see retained state but not send a command', async () => {
+    await waitFor(() => query("SELECT 1 FROM nodes WHERE node = 'remote-1' AND state = 'online'")[0], 'remote-1 online', 30_000);
+    const viewer = await connect(hub.wsUrl, 'viewer', creds.viewer);
+    const status = await nextMessage(viewer, t.status('remote-1'));
+    expect(status.retain).toBe(true);
+    const decoded = codecs.status.decode(status.payload);
+    expect(decoded.ok && decoded.value.state).toBe('online');
+
+    const closed = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
+    viewer.publish(t.cmd('remote-1'), JSON.stringify({ id: 'from-viewer', action: 'rebirth', target: '' }), { qos: 1 });
+    await closed;
+
+    // An operator's command reaches the agent, which records its answer in the event log.
+    const operator = await connect(hub.mqttUrl, 'operator', creds.operator);
+    await operator.publishAsync(t.cmd('remote-1'), JSON.stringify({ id: 'from-operator', action: 'rebirth', target: '' }), { qos: 1 });
+    const audit = await waitFor(() => {
+      const r = query<{ data: string }>("SELECT data FROM events WHERE node = 'remote-1' AND type = 'CommandCompleted'");
+      return r.length > 0 ? r : undefined;
+    }, 'CommandCompleted from remote-1', 15_000);
+    expect(audit.map((r) => (JSON.parse(r.data) as { id: string }).id)).toEqual(['from-operator']);
+  });
+
+  it('records garbage on every topic it reads as dead letters and keeps running', async () => {
+    const a = await connect(hub.mqttUrl, 'agent-remote-1', creds.agent);
+    const before = query<{ n: number }>('SELECT count(*) AS n FROM dead_letters')[0]!.n;
+    await a.publishAsync(t.metrics('remote-1'), 'not json', { qos: 1 });
+    await a.publishAsync(t.birth('remote-1'), JSON.stringify({ v: 1, node: 'remote-1', session: 'x' }), { qos: 1 });
+    await a.publishAsync(t.events('remote-1'), Buffer.alloc(400 * 1024, 0x41), { qos: 1 });
+    await a.publishAsync(t.status('remote-1'), JSON.stringify({ v: 1, node: 'hub-local', state: 'lost', session: 'x', ts: 1 }), { qos: 1 });
+    const letters = await waitFor(() => {
+      const r = query<{ topic: string; reason: string }>('SELECT topic, reason FROM dead_letters WHERE id > ? ORDER BY id', before);
+      return r.length >= 4 ? r : undefined;
+    }, 'four dead letters', 15_000);
+    expect(letters.map((l) => l.reason)).toEqual([
+      expect.stringMatching(/not JSON/),
+      expect.stringMatching(/^Birth/),
+      expect.stringMatching(/exceeds the limit/),
+      expect.stringMatching(/does not match topic node/),
+    ]);
+    // A `+` in a topic name is a protocol violation: the broker drops that client, nothing else.
+    const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    a.publish('sitrep/v1/nodes/a+b/metrics', '{}', { qos: 1 });
+    await closed;
+    expect(hub.child.exitCode).toBeNull();
+    await waitFor(() => query("SELECT 1 FROM nodes WHERE node = 'hub-local' AND state = 'online'")[0], 'hub still folding');
+  });
+
+  it('stops cleanly on Ctrl-C, leaving the local node offline', async () => {
+    const viewer = await connect(hub.mqttUrl, 'viewer', creds.viewer);
+    await nextMessage(viewer, t.status('hub-local'));
+    const offline = nextMessage(viewer, t.status('hub-local'), (_t, p) => p.toString().includes('"offline"'), 15_000);
+    const code = await hub.stop();
+    expect(code).toBe(0);
+    const status = codecs.status.decode((await offline).payload);
+    expect(status.ok && status.value.state).toBe('offline');
+    expect(hub.output()).toMatch(/stopped cleanly/);
+  });
+});
