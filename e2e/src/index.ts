@@ -1,1 +1,2 @@
 export * from './hub-process.js';
+export * from './browser.js';

@@ -1,0 +1,33 @@
+# Sourced by scripts/start.sh and scripts/test.sh: make a fresh machine able to run sitrep.
+# Needs Node 20.19+ and npm; installs pnpm 10 with npm (corepack cannot fetch it here) and the
+# workspace dependencies from the lockfile.
+
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    echo "sitrep needs Node.js 20.19 or newer: https://nodejs.org/" >&2
+    exit 1
+  fi
+  local major minor
+  IFS=. read -r major minor _ <<<"$(node -p 'process.versions.node')"
+  if (( major < 20 || (major == 20 && minor < 19) )); then
+    echo "sitrep needs Node.js 20.19 or newer; this is $(node --version)" >&2
+    exit 1
+  fi
+}
+
+ensure_pnpm() {
+  if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version)" != 10.* ]]; then
+    echo "==> installing pnpm 10 with npm"
+    npm install -g pnpm@10 >/dev/null
+  fi
+}
+
+ensure_workspace() {
+  echo "==> installing dependencies from the lockfile (the first time builds better-sqlite3: about a minute)"
+  pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -Ev '^\s*$|Progress' | tail -n 5
+}
+
+build_ui() {
+  echo "==> building the dashboard"
+  pnpm --filter @sitrep/ui build >/dev/null
+}
