@@ -24,7 +24,12 @@ ensure_pnpm() {
 
 ensure_workspace() {
   echo "==> installing dependencies from the lockfile (the first time builds better-sqlite3: about a minute)"
-  pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -Ev '^\s*$|Progress' | tail -n 5
+  local log status=0
+  log=$(mktemp)
+  pnpm install --frozen-lockfile --reporter=append-only >"$log" 2>&1 || status=$?
+  tail -n 5 "$log"
+  rm -f "$log"
+  return "$status"
 }
 
 build_ui() {
