@@ -10,6 +10,8 @@ export default defineConfig({
       { test: { name: 'projector', root: './projector', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'cli', root: './cli', include: ['test/**/*.test.ts'] } },
       './ui/vitest.config.ts',
+      // Tests against a real systemd in a container: slow to boot, so generous timeouts.
+      { test: { name: 'deploy', root: './deploy', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 } },
       { test: { name: 'e2e', root: './e2e', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
     ],
   },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PREFIX } from '../topics.js';
-import { NODE_ID_PATTERN } from '../ids.js';
+import { isValidId, NODE_ID_PATTERN } from '../ids.js';
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -52,12 +52,71 @@ export const BrokerConnection = z.strictObject({
   prefix: TopicPrefix.default(DEFAULT_PREFIX),
 });
 
+export const UnitName = z
+  .string()
+  .refine((u) => isValidId('service', u) && /\.(service|socket|timer|mount|path|target|scope|slice|swap|automount|device)$/.test(u), {
+    message: 'must be a systemd unit name with its type suffix, e.g. nginx.service',
+  });
+
+export const UnitAction = z.enum(['start', 'stop', 'restart']);
+
+export const WatchedUnit = z.strictObject({
+  unit: UnitName,
+  expect: z.enum(['running', 'stopped', 'any']).default('running'),
+  actions: z.array(UnitAction).default([]),
+});
+export type WatchedUnit = z.output<typeof WatchedUnit>;
+
+const UnitGlob = z.string().min(1).max(255).regex(/^[A-Za-z0-9:_.\\@*?\[\]-]+$/, 'a unit name or glob, e.g. docker-*.service');
+
 export const AgentConfig = z
   .strictObject({
     node: z.string().regex(new RegExp(NODE_ID_PATTERN), `must match ${NODE_ID_PATTERN}`).optional(),
     broker: BrokerConnection,
     interval: Duration.default(10_000),
     stateDir: z.string().min(1).default('/var/lib/sitrep-agent'),
+    /** systemd units to watch, each with its expected state and the actions allowed on it. */
+    services: z.array(WatchedUnit).default([]),
+    /** Units watched without being listed (expect: any, no actions). */
+    discover: z
+      .strictObject({
+        failed: z.boolean().default(false),
+        match: z.array(UnitGlob).default([]),
+        every: Duration.default(60_000),
+      })
+      .prefault({}),
+    systemd: z
+      .strictObject({
+        /** Fallback poll interval when the D-Bus system bus is unavailable. */
+        pollInterval: Duration.default(5000),
+        /** Journal lines kept per unit as evidence of a transition. */
+        evidenceLines: z.number().int().min(0).max(200).default(20),
+      })
+      .prefault({}),
+    journal: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Per unit; lines past the limit are counted and summarised, not forwarded. */
+        maxLinesPerSecond: z.number().int().min(1).max(10_000).default(50),
+      })
+      .prefault({}),
+    updates: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        every: Duration.default(3_600_000),
+        timeout: Duration.default(300_000),
+      })
+      .prefault({}),
+    spool: z
+      .strictObject({
+        /** Events kept on disk for delivery and replay; past it the oldest go, with an EventsDropped event. */
+        maxEvents: z.number().int().min(100).max(1_000_000).default(10_000),
+      })
+      .prefault({}),
+  })
+  .refine((c) => new Set(c.services.map((s) => s.unit)).size === c.services.length, {
+    message: 'a unit is listed twice',
+    path: ['services'],
   })
   .refine((c) => c.broker.password !== undefined || c.broker.passwordFile !== undefined, {
     message: 'set broker.password or broker.passwordFile',

@@ -60,6 +60,17 @@ export const Birth = Type.Object(
 );
 export type Birth = Static<typeof Birth>;
 
+export const Updates = Type.Object(
+  {
+    manager: Type.Union([Type.Literal('apt'), Type.Literal('dnf'), Type.Literal('pacman')]),
+    available: Type.Integer({ minimum: 0 }),
+    security: Nullable(Type.Integer({ minimum: 0, description: 'null when the manager cannot tell' })),
+    rebootRequired: Nullable(Type.Boolean({ description: 'null when the OS does not say' })),
+    checkedAt: Timestamp,
+  },
+  { description: 'pending package updates; null when no supported package manager is present' },
+);
+
 export const Disk = Type.Object({
   mount: Type.String({ maxLength: 4096 }),
   fs: Type.String({ maxLength: 64, description: 'filesystem type' }),
@@ -91,7 +102,28 @@ export const Metrics = Type.Object(
       description: 'load averages over 1, 5 and 15 minutes',
     }),
     uptime: Type.Number({ minimum: 0, description: 'seconds since boot' }),
-    processes: Type.Optional(Type.Integer({ minimum: 0 })),
+    processes: Type.Optional(Type.Integer({ minimum: 0, description: 'number of processes (threads excluded)' })),
+    network: Type.Optional(
+      Type.Object({
+        rxBytesPerSec: Type.Number({ minimum: 0 }),
+        txBytesPerSec: Type.Number({ minimum: 0 }),
+        interfaces: Type.Array(
+          Type.Object({
+            name: Type.String({ maxLength: 64 }),
+            rxBytesPerSec: Type.Number({ minimum: 0 }),
+            txBytesPerSec: Type.Number({ minimum: 0 }),
+          }),
+          { maxItems: 1024, description: 'physical and virtual interfaces except loopback' },
+        ),
+      }, { description: 'rates since the previous snapshot; absent in the first one' }),
+    ),
+    temperatures: Type.Optional(
+      Type.Array(
+        Type.Object({ sensor: Type.String({ maxLength: 128 }), celsius: Type.Number() }),
+        { maxItems: 256, description: 'hardware sensors where the host has them' },
+      ),
+    ),
+    updates: Type.Optional(Nullable(Updates)),
   },
   { $id: 'Metrics', title: 'Host metrics', description: 'latest host metrics snapshot' },
 );
@@ -120,7 +152,9 @@ export const ServiceState = Type.Object(
     activeState: Type.Optional(Type.String({ maxLength: 32 })),
     subState: Type.Optional(Type.String({ maxLength: 32 })),
     result: Type.Optional(Type.String({ maxLength: 64 })),
-    exitStatus: Type.Optional(Nullable(Type.Integer())),
+    exitStatus: Type.Optional(Nullable(Type.Integer({ description: 'ExecMainStatus: exit code, or signal number when killed' }))),
+    signal: Type.Optional(Nullable(Type.String({ maxLength: 16, description: 'e.g. SIGKILL when the main process was killed' }))),
+    description: Type.Optional(Type.String({ maxLength: 256 })),
     health: Type.Optional(
       Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy'), Type.Literal('unknown')]),
     ),
