@@ -1,31 +1,29 @@
 /**
- * The agent: connects with a will on its status topic, publishes status, birth and metrics
- * (retained, QoS 1), numbered events, answers commands, and reconnects forever with jittered
- * backoff. State publishes are queued by mqtt.js while offline with unique message ids, so a long
- * queue cannot lose messages to message-id reuse (NOTES-mqtt.md).
+ * The agent: connects with a will on its status topic; publishes status, birth, metrics and
+ * service states (retained, QoS 1) and numbered, spooled events; answers commands; reconnects
+ * forever with jittered backoff. mqtt.js runs with unique message ids so a long offline queue
+ * cannot lose messages to message-id reuse (NOTES-mqtt.md).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
-import {
-  codecs,
-  createTopics,
-  type AgentEvent,
-  type Birth,
-  type Logger,
-  type Metrics,
-  type Status,
-} from '@sitrep/schemas';
+import { createTopics, type Birth, type Logger, type Metrics, type Status } from '@sitrep/schemas';
 import { handleCommand } from './commands/handle.js';
 import type { ResolvedAgentConfig } from './config/load.js';
 import { collectHostInfo } from './collectors/host-info.js';
 import { collectMetrics } from './collectors/metrics.js';
+import { EventPublisher } from './events/publisher.js';
 import { Sequence } from './events/sequence.js';
+import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
+import { startUnitServices, type UnitServices } from './services/units.js';
 
 export const AGENT_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/** Service memory/CPU are republished every this many metrics intervals (state changes at once). */
+const RESOURCE_EVERY_INTERVALS = 6;
 
 export interface AgentOptions {
   config: ResolvedAgentConfig;
@@ -33,21 +31,22 @@ export interface AgentOptions {
   now?: () => number;
   /** Replaceable for tests that need deterministic numbers; the default reads the real host. */
   collectMetrics?: (node: string) => Promise<Metrics>;
+  /** Watch units by polling `systemctl show` even when D-Bus is there (tests of the fallback). */
+  forcePoll?: boolean;
 }
 
 export interface RunningAgent {
   readonly node: string;
   readonly session: string;
   readonly client: MqttClient;
+  readonly services: UnitServices;
   /** Collect and publish one metrics snapshot now (when connected). */
   publishMetrics(): Promise<void>;
   stop(): Promise<void>;
 }
 
-type EventOf<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
-
 const newSession = () => randomBytes(6).toString('hex');
-const QOS1_RETAINED = { qos: 1, retain: true } as const;
+const RETAINED = { qos: 1, retain: true } as const;
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, log } = opts;
@@ -56,6 +55,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const node = config.node;
   const t = createTopics(config.broker.prefix);
   const seq = new Sequence(config.stateDir);
+  const spool = new EventSpool(config.stateDir, config.spool.maxEvents);
   const host = await collectHostInfo(now);
 
   let session = newSession();
@@ -79,32 +79,45 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     queueQoSZero: false,
     messageIdProvider: new UniqueMessageIdProvider(),
     will: will(),
-  });
-
-  const birth = (): Birth => ({
-    v: 1,
-    node,
-    session,
-    ts: now(),
-    agent: { version: AGENT_VERSION, pid: process.pid },
-    host,
-    interval: config.interval / 1000,
-    services: [],
-    checks: [],
+    // Connect only once everything below is wired: the first CONNACK triggers announce().
+    manualConnect: true,
   });
 
   function publishJson(topic: string, value: unknown, options: { qos: 0 | 1; retain: boolean }): void {
-    client.publish(topic, JSON.stringify(value), options, (err) => {
+    client.publish(topic, value === null ? '' : JSON.stringify(value), options, (err) => {
       if (err && !stopping) log.warn('publish failed', { topic, error: err.message });
     });
   }
 
-  function emit<T extends AgentEvent['type']>(type: T, data: EventOf<T>['data']): void {
-    const event = { v: 1, node, session, seq: seq.next(), ts: now(), type, data } as EventOf<T>;
-    // Our own output is checked too: an invalid event would be a dead letter at the projector.
-    const problem = codecs.event.problem(event);
-    if (problem !== null) log.error('refusing to publish an invalid event', { type, reason: problem });
-    else publishJson(t.events(node), event, { qos: 1, retain: false });
+  const events = new EventPublisher({ client, topic: t.events(node), node, session: () => session, seq, spool, log, now });
+
+  const services = await startUnitServices({
+    config,
+    log,
+    now,
+    events,
+    forcePoll: opts.forcePoll ?? false,
+    publishState: (unit, state) => publishJson(t.service(node, unit), state, RETAINED),
+    publishLogs: (unit, batch) => {
+      if (client.connected) publishJson(t.logs(node, unit), batch, { qos: 0, retain: false });
+    },
+    onWatchListChanged: () => {
+      if (client.connected) publishJson(t.birth(node), birth(), RETAINED);
+    },
+  });
+
+  function birth(): Birth {
+    return {
+      v: 1,
+      node,
+      session,
+      ts: now(),
+      agent: { version: AGENT_VERSION, pid: process.pid },
+      host,
+      interval: config.interval / 1000,
+      services: services.watched(),
+      checks: [],
+    };
   }
 
   let collecting = false;
@@ -112,7 +125,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (!client.connected || collecting) return;
     collecting = true;
     try {
-      publishJson(t.metrics(node), await collect(node), QOS1_RETAINED);
+      publishJson(t.metrics(node), await collect(node), RETAINED);
     } catch (err) {
       log.warn('metrics collection failed', { error: (err as Error).message });
     } finally {
@@ -120,22 +133,25 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     }
   }
 
+  /** Everything retained, again: after a (re)connect the broker may have lost it. */
   async function announce(): Promise<void> {
-    publishJson(t.status(node), status('online'), QOS1_RETAINED);
-    publishJson(t.birth(node), birth(), QOS1_RETAINED);
+    publishJson(t.status(node), status('online'), RETAINED);
+    publishJson(t.birth(node), birth(), RETAINED);
+    for (const s of services.states()) publishJson(t.service(node, s.service), s, RETAINED);
     await publishMetrics();
   }
 
   client.on('connect', () => {
     attempt = 0;
-    log.info('connected', { broker: config.broker.url, node, session });
+    log.info('connected', { broker: config.broker.url, node, session, units: services.sourceKind });
     client.subscribe(t.cmd(node), { qos: 1 }, (err) => {
       if (err) log.error('cannot subscribe to commands', { topic: t.cmd(node), error: err.message });
     });
     void announce().then(() => {
+      events.flush();
       if (!startedEventSent) {
         startedEventSent = true;
-        emit('AgentStarted', { version: AGENT_VERSION, pid: process.pid });
+        events.emit('AgentStarted', { version: AGENT_VERSION, pid: process.pid });
       }
     });
   });
@@ -158,14 +174,28 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   client.on('message', (topic, payload) => {
     if (topic !== t.cmd(node)) return;
-    void handleCommand({ node, now, rebirth: announce }, payload).then(({ result, event }) => {
+    const ctx = {
+      node,
+      now,
+      rebirth: announce,
+      replay: (fromSeq: number) => events.replay(fromSeq),
+      allowedActions: services.allowedActions,
+      runUnitAction: services.runUnitAction,
+    };
+    void handleCommand(ctx, payload).then(({ result, event }) => {
       log.info('command answered', { id: result.id, action: result.action, target: result.target, outcome: result.outcome });
       publishJson(t.cmdResult(node), result, { qos: 1, retain: false });
-      emit('CommandCompleted', event);
+      events.emit('CommandCompleted', event);
     });
   });
 
-  const timer = setInterval(() => void publishMetrics(), config.interval);
+  client.connect();
+
+  let ticks = 0;
+  const timer = setInterval(() => {
+    void publishMetrics();
+    if (++ticks % RESOURCE_EVERY_INTERVALS === 0) void services.refreshResources();
+  }, config.interval);
 
   return {
     node,
@@ -173,13 +203,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       return session;
     },
     client,
+    services,
     publishMetrics,
     async stop() {
-      stopping = true;
       clearInterval(timer);
+      await services.stop();
+      stopping = true;
       if (client.connected) {
         // Replace the retained status with a clean `offline`; the will must not fire.
-        await client.publishAsync(t.status(node), JSON.stringify(status('offline')), QOS1_RETAINED).catch(() => undefined);
+        await client.publishAsync(t.status(node), JSON.stringify(status('offline')), RETAINED).catch(() => undefined);
       }
       await client.endAsync();
       log.info('stopped', { node });

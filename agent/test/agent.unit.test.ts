@@ -84,18 +84,45 @@ describe('disks', () => {
 });
 
 describe('commands', () => {
-  const ctx = { node: 'n1', now: () => 1000, rebirth: async () => undefined };
+  // The decision logic alone: systemctl itself is exercised against a real systemd in deploy/test.
+  const ran: string[] = [];
+  const ctx = {
+    node: 'n1',
+    now: () => 1000,
+    rebirth: async () => undefined,
+    replay: (from: number) => (from >= 5 ? { ok: true, message: `replayed from ${from}` } : { ok: false, message: 'seq 1 is no longer kept' }),
+    allowedActions: (unit: string) => (unit === 'nginx.service' ? (['restart'] as const) : unit === 'ro.service' ? ([] as const) : undefined),
+    runUnitAction: async (action: string, unit: string) => {
+      ran.push(`${action} ${unit}`);
+      return { ok: true, message: 'done' };
+    },
+  };
   it.each([
     ['not json', 'refused', /invalid command: payload is not JSON/],
     ['{"id":"c1","action":"format","target":"/"}', 'refused', /invalid command: Command at \/action/],
-    ['{"id":"c1","action":"restart","target":"nginx.service"}', 'refused', /not allowed by this agent's config/],
+    ['{"id":"c1","action":"stop","target":"nginx.service"}', 'refused', /not allowed by this agent's config \(allowed: restart\)/],
+    ['{"id":"c1","action":"start","target":"ro.service"}', 'refused', /allowed: none/],
+    ['{"id":"c1","action":"restart","target":"sshd.service"}', 'refused', /not a service this agent watches/],
+    ['{"id":"c1","action":"kill","target":"nginx.service"}', 'refused', /not supported/],
     ['{"id":"c1","action":"restart","target":"nginx.service","expiresAt":999}', 'expired', /expired 1 ms/],
+    ['{"id":"c1","action":"restart","target":"nginx.service"}', 'ok', /done/],
     ['{"id":"c1","action":"rebirth","target":""}', 'ok', /republished/],
+    ['{"id":"c1","action":"replay","target":"","args":{"fromSeq":7}}', 'ok', /replayed from 7/],
+    ['{"id":"c1","action":"replay","target":"","args":{"fromSeq":1}}', 'failed', /no longer kept/],
+    ['{"id":"c1","action":"replay","target":""}', 'refused', /needs args.fromSeq/],
   ])('answers %s with %s', async (payload, outcome, message) => {
     const { result, event } = await handleCommand(ctx, Buffer.from(payload));
     expect(result.outcome).toBe(outcome);
     expect(result.message).toMatch(message);
     expect(event.outcome).toBe(outcome);
+  });
+
+  it('runs only allowed, unexpired actions', async () => {
+    ran.length = 0;
+    await handleCommand(ctx, Buffer.from('{"id":"a","action":"stop","target":"nginx.service"}'));
+    await handleCommand(ctx, Buffer.from('{"id":"b","action":"restart","target":"nginx.service","expiresAt":1}'));
+    await handleCommand(ctx, Buffer.from('{"id":"c","action":"restart","target":"nginx.service"}'));
+    expect(ran).toEqual(['restart nginx.service']);
   });
 
   it('echoes the id of an invalid command so the sender can match the refusal', async () => {

@@ -1,14 +1,19 @@
 /**
- * Command handling (DESIGN.md section 5). Every command, accepted or refused, gets a result. This
- * first version knows `rebirth`; service and check actions arrive with the systemd and checks work
- * and go through the same path: validate, check expiry, check the allow-list, act, answer.
+ * Command handling (DESIGN.md section 5): validate, refuse expired commands, check the agent's own
+ * allow-list, act, answer. Every command, accepted or refused, gets a result and an event.
  */
 import { codecs, type Command, type CommandCompleted, type CommandResult } from '@sitrep/schemas';
+
+export type UnitAction = 'start' | 'stop' | 'restart';
 
 export interface CommandContext {
   node: string;
   now: () => number;
   rebirth: () => Promise<void>;
+  replay: (fromSeq: number) => { ok: boolean; message: string };
+  /** Actions the config allows on a unit; undefined when the unit is not watched. */
+  allowedActions: (unit: string) => readonly UnitAction[] | undefined;
+  runUnitAction: (action: UnitAction, unit: string) => Promise<{ ok: boolean; message: string }>;
 }
 
 type Outcome = CommandResult['outcome'];
@@ -30,6 +35,10 @@ function answer(ctx: CommandContext, cmd: Partial<Command>, outcome: Outcome, me
   };
 }
 
+function isUnitAction(action: string): action is UnitAction {
+  return action === 'start' || action === 'stop' || action === 'restart';
+}
+
 export async function handleCommand(ctx: CommandContext, payload: Buffer): Promise<CommandAnswer> {
   const started = ctx.now();
   const decoded = codecs.command.decode(payload);
@@ -40,21 +49,38 @@ export async function handleCommand(ctx: CommandContext, payload: Buffer): Promi
       const raw: unknown = JSON.parse(payload.toString('utf8'));
       if (typeof raw === 'object' && raw !== null) partial = raw as Partial<Command>;
     } catch {
-      // Not JSON: nothing to echo.
+      partial = {}; // Not JSON: nothing to echo.
     }
     return answer(ctx, partial, 'refused', `invalid command: ${decoded.reason}`, started);
   }
   const cmd = decoded.value;
+  const done = (outcome: Outcome, message: string) => answer(ctx, cmd, outcome, message, started);
   if (cmd.expiresAt !== undefined && cmd.expiresAt < started) {
-    return answer(ctx, cmd, 'expired', `command expired ${started - cmd.expiresAt} ms before it arrived`, started);
+    return done('expired', `command expired ${started - cmd.expiresAt} ms before it arrived`);
   }
-  if (cmd.action === 'rebirth') {
-    try {
-      await ctx.rebirth();
-      return answer(ctx, cmd, 'ok', 'birth and state republished', started);
-    } catch (err) {
-      return answer(ctx, cmd, 'failed', `rebirth failed: ${(err as Error).message}`, started);
+  switch (cmd.action) {
+    case 'rebirth':
+      try {
+        await ctx.rebirth();
+        return done('ok', 'birth and state republished');
+      } catch (err) {
+        return done('failed', `rebirth failed: ${(err as Error).message}`);
+      }
+    case 'replay': {
+      const from = cmd.args?.['fromSeq'];
+      if (typeof from !== 'number' || !Number.isInteger(from) || from < 1) return done('refused', 'replay needs args.fromSeq, an integer >= 1');
+      const r = ctx.replay(from);
+      return done(r.ok ? 'ok' : 'failed', r.message);
+    }
+    default: {
+      if (!isUnitAction(cmd.action)) return done('refused', `action ${cmd.action} is not supported by this agent yet`);
+      const allowed = ctx.allowedActions(cmd.target);
+      if (allowed === undefined) return done('refused', `${JSON.stringify(cmd.target)} is not a service this agent watches`);
+      if (!allowed.includes(cmd.action)) {
+        return done('refused', `action ${cmd.action} on ${cmd.target} is not allowed by this agent's config (allowed: ${allowed.join(', ') || 'none'})`);
+      }
+      const r = await ctx.runUnitAction(cmd.action, cmd.target);
+      return done(r.ok ? 'ok' : 'failed', r.message);
     }
   }
-  return answer(ctx, cmd, 'refused', `action ${cmd.action} on ${JSON.stringify(cmd.target)} is not allowed by this agent's config`, started);
 }
