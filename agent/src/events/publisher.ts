@@ -25,6 +25,10 @@ export class EventPublisher {
   constructor(private readonly o: EventPublisherOptions) {}
 
   emit<T extends AgentEvent['type']>(type: T, data: EventOf<T>['data']): void {
+    this.emitEvent(type, data, false);
+  }
+
+  private emitEvent<T extends AgentEvent['type']>(type: T, data: EventOf<T>['data'], overflow: boolean): void {
     const { o } = this;
     const event = { v: 1, node: o.node, session: o.session(), seq: o.seq.next(), ts: o.now(), type, data } as EventOf<T>;
     // Our own output is checked too: an invalid event would only become a dead letter downstream.
@@ -33,18 +37,19 @@ export class EventPublisher {
       o.log.error('refusing to publish an invalid event', { type, reason: problem });
       return;
     }
-    o.spool.append(event);
+    o.spool.append(event, overflow);
     if (o.client.connected) this.send(event.seq, JSON.stringify(event));
   }
 
   /** Send everything unacknowledged, oldest first; report spool overflow first. */
   flush(): void {
+    const waiting = this.o.spool.unacked();
     const dropped = this.o.spool.takeDropped();
     if (dropped !== null) {
       this.o.log.warn('events were dropped while the broker was unreachable', { ...dropped });
-      this.emit('EventsDropped', { ...dropped, reason: `spool limit reached while the broker was unreachable` });
+      this.emitEvent('EventsDropped', { ...dropped, reason: `spool limit reached while the broker was unreachable` }, true);
     }
-    for (const e of this.o.spool.unacked()) this.send(e.seq, e.json);
+    for (const e of waiting) this.send(e.seq, e.json);
   }
 
   /** Publish again the kept events from `fromSeq` on (the projector asks after a gap). */

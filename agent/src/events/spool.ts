@@ -59,12 +59,16 @@ export class EventSpool {
     this.trim();
   }
 
-  append(event: AgentEvent): void {
+  /**
+   * Add an event. `overflow` lets one event in past the limit without pushing another out: the
+   * EventsDropped report must not itself drop an event.
+   */
+  append(event: AgentEvent, overflow = false): void {
     const json = JSON.stringify(event);
     appendFileSync(this.file, `${json}\n`);
     this.fileLines++;
     this.entries.push({ seq: event.seq, json });
-    this.trim();
+    if (!overflow) this.trim();
   }
 
   /** Events not yet acknowledged, oldest first. */
