@@ -11,7 +11,8 @@ import { createTopics, type Birth, type Logger, type Metrics, type Status } from
 import { handleCommand } from './commands/handle.js';
 import type { ResolvedAgentConfig } from './config/load.js';
 import { collectHostInfo } from './collectors/host-info.js';
-import { collectMetrics } from './collectors/metrics.js';
+import { createMetricsCollector } from './collectors/proc-metrics.js';
+import { createUpdatesChecker } from './collectors/updates.js';
 import { EventPublisher } from './events/publisher.js';
 import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
@@ -51,7 +52,19 @@ const RETAINED = { qos: 1, retain: true } as const;
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config, log } = opts;
   const now = opts.now ?? Date.now;
-  const collect = opts.collectMetrics ?? ((node: string) => collectMetrics(node, now));
+  // One collector per agent: it keeps the previous counters that CPU and network rates need.
+  const metrics = createMetricsCollector({ now, log: log.child('metrics') });
+  const updates = config.updates.enabled
+    ? createUpdatesChecker({ every: config.updates.every, timeout: config.updates.timeout, log: log.child('updates'), now })
+    : null;
+  const collect =
+    opts.collectMetrics ??
+    (async (node: string) => {
+      const m = await metrics.collect(node);
+      const u = updates?.latest();
+      // undefined: not checked yet, so the field is left out rather than claiming "none".
+      return u === undefined ? m : { ...m, updates: u };
+    });
   const node = config.node;
   const t = createTopics(config.broker.prefix);
   const seq = new Sequence(config.stateDir);
@@ -190,6 +203,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
 
   client.connect();
+  updates?.start();
 
   let ticks = 0;
   const timer = setInterval(() => {
@@ -207,6 +221,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     publishMetrics,
     async stop() {
       clearInterval(timer);
+      updates?.stop();
       await services.stop();
       stopping = true;
       if (client.connected) {

@@ -1,6 +1,7 @@
 export { startAgent, AGENT_VERSION, type AgentOptions, type RunningAgent } from './agent.js';
 export { loadAgentConfig, resolveAgentConfig, DEFAULT_CONFIG_PATH, type ResolvedAgentConfig } from './config/load.js';
-export { collectMetrics, realDisks } from './collectors/metrics.js';
+export { createMetricsCollector } from './collectors/proc-metrics.js';
+export { createUpdatesChecker } from './collectors/updates.js';
 export { collectHostInfo } from './collectors/host-info.js';
 export { Sequence } from './events/sequence.js';
 export { reconnectDelay } from './mqtt/backoff.js';

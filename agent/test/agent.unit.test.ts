@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@sitrep/schemas/config';
-import { loadAgentConfig, realDisks, reconnectDelay, Sequence } from '../src/index.js';
+import { loadAgentConfig, reconnectDelay, Sequence } from '../src/index.js';
 import { handleCommand } from '../src/commands/handle.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'sitrep-agent-'));
@@ -71,15 +71,6 @@ describe('reconnect backoff', () => {
     expect(reconnectDelay(50, () => 0.5)).toBe(30_000);
     const spread = new Set(Array.from({ length: 50 }, () => reconnectDelay(2)));
     expect(spread.size).toBeGreaterThan(10);
-  });
-});
-
-describe('disks', () => {
-  it('keeps real filesystems, root first, without pseudo and duplicate mounts', () => {
-    const fs = (mount: string, type: string, size = 100, used = 25) => ({ fs: 'x', type, size, used, available: size - used, use: 0, mount, rw: true });
-    const disks = realDisks([fs('/boot', 'ext4'), fs('/run', 'tmpfs'), fs('/', 'ext4'), fs('/', 'ext4'), fs('/var/lib/docker/x', 'overlay'), fs('/data', 'xfs', 0)]);
-    expect(disks.map((d) => d.mount)).toEqual(['/', '/boot']);
-    expect(disks[0]?.percent).toBe(25);
   });
 });
 

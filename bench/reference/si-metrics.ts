@@ -1,3 +1,4 @@
+/** The systeminformation-based collector the agent used first: kept as the reference for bench/agent-collect.ts. */
 /**
  * Host metrics snapshot. CPU comes from systeminformation (it diffs /proc/stat between calls);
  * memory, load and uptime from node:os and /proc, which is cheaper than spawning anything.
