@@ -109,7 +109,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     log,
     now,
     events,
-    forcePoll: opts.forcePoll ?? false,
+    forcePoll: opts.forcePoll ?? !config.systemd.useDbus,
     publishState: (unit, state) => publishJson(t.service(node, unit), state, RETAINED),
     publishLogs: (unit, batch) => {
       if (client.connected) publishJson(t.logs(node, unit), batch, { qos: 0, retain: false });

@@ -98,6 +98,7 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
     await source?.stop().catch(() => undefined);
     source = startShowSource(events, log, opts.pollIntervalMs);
     await source.setUnits(specs.map((s) => s.unit)).catch((err: Error) => log.warn('poll failed', { error: err.message }));
+    if (opts.forcePoll) return;
     retry = setTimeout(() => void tryDbus(), 60_000);
     retry.unref();
   }
@@ -185,7 +186,7 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
       if (removed.length > 0) saveReported(opts.statePath, reported, log);
       // No unit to watch, no connection to systemd at all.
       if (source === null && specs.length === 0) return;
-      if (source === null) await tryDbus();
+      if (source === null) await (opts.forcePoll ? fallBackToPolling() : tryDbus());
       else await source.setUnits(specs.map((s) => s.unit));
       // An expect/actions change alone brings no signal: re-evaluate everything known.
       for (const s of specs) evaluate(s.unit);

@@ -87,6 +87,8 @@ export const AgentConfig = z
       .prefault({}),
     systemd: z
       .strictObject({
+        /** Watch units through D-Bus signals; false polls `systemctl show` instead. */
+        useDbus: z.boolean().default(true),
         /** Fallback poll interval when the D-Bus system bus is unavailable. */
         pollInterval: Duration.default(5000),
         /** Journal lines kept per unit as evidence of a transition. */
