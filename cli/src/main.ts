@@ -8,6 +8,7 @@ import { agentCommand } from './commands/agent.js';
 import { brokerCommand } from './commands/broker.js';
 import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
+import { nodeCommand, userCommand } from './commands/user.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -19,6 +20,8 @@ Commands:
   broker       the embedded MQTT broker alone
   agent        publish this host's state to a hub
   projector    fold the event stream into SQLite
+  user         add, passwd, remove, list identities
+  node enroll  create a host's agent identity and print its install command
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -28,6 +31,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   broker: brokerCommand,
   agent: agentCommand,
   projector: projectorCommand,
+  user: userCommand,
+  node: nodeCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -122,6 +122,19 @@ describe('sitrep hub end to end', () => {
     await waitFor(() => query("SELECT 1 FROM nodes WHERE node = 'hub-local' AND state = 'online'")[0], 'hub still folding');
   });
 
+  it('accepts an identity added with `sitrep user add` while it runs, and refuses it once removed', async () => {
+    const added = await execa('node', [SITREP_BIN, 'user', 'add', 'late-viewer', '--role', 'viewer', '--data', hub.dataDir]);
+    const password = /password: (\S+)/.exec(added.stdout)?.[1];
+    expect(password).toBeDefined();
+    const late = await connect(hub.wsUrl, 'late-viewer', password!);
+    expect(late.connected).toBe(true);
+    const refused = await execa('node', [SITREP_BIN, 'user', 'add', 'x', '--role', 'agent', '--data', hub.dataDir], { reject: false });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toBe('sitrep: user add: an agent needs --node, and only an agent takes one');
+    await execa('node', [SITREP_BIN, 'user', 'remove', 'late-viewer', '--data', hub.dataDir]);
+    await expect(connect(hub.wsUrl, 'late-viewer', password!)).rejects.toThrow(/Bad username or password/);
+  });
+
   it('stops cleanly on Ctrl-C, leaving the local node offline', async () => {
     const viewer = await connect(hub.mqttUrl, 'viewer', creds.viewer);
     await nextMessage(viewer, t.status('hub-local'));

@@ -2,7 +2,7 @@
  * Identities with roles, in `identities.json` in the data directory. Passwords are stored hashed;
  * the file is written atomically (temp file + rename) with mode 0600.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { IdentitiesFile, parseConfig, type Identity, type Role } from '@sitrep/schemas/config';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 
@@ -18,24 +18,35 @@ export class IdentityError extends Error {
 
 export class IdentityStore {
   private identities: Identity[];
+  /** mtime of the file when last read or written, to notice changes made by another process. */
+  private seenMtimeMs: number;
 
   private constructor(
     readonly path: string,
     identities: Identity[],
   ) {
     this.identities = identities;
+    this.seenMtimeMs = mtimeOf(path);
   }
 
   /** Load the store, or start an empty one when the file does not exist yet. */
   static open(path: string): IdentityStore {
-    if (!existsSync(path)) return new IdentityStore(path, []);
-    let raw: unknown;
+    return new IdentityStore(path, readIdentities(path));
+  }
+
+  /**
+   * Pick up changes another process made (`sitrep user add` while the hub runs). Cheap: one stat;
+   * a file that became invalid keeps the identities already loaded.
+   */
+  refresh(): void {
+    const mtime = mtimeOf(this.path);
+    if (mtime === this.seenMtimeMs) return;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new IdentityError('IDENTITY_INVALID', `${path} is not valid JSON: ${(err as Error).message}`);
+      this.identities = readIdentities(this.path);
+      this.seenMtimeMs = mtime;
+    } catch {
+      // Half-written or broken by hand: keep what we have and look again at the next call.
     }
-    return new IdentityStore(path, parseConfig(IdentitiesFile, raw, path).identities);
   }
 
   list(): readonly Identity[] {
@@ -48,6 +59,7 @@ export class IdentityStore {
 
   /** Add an identity; returns the password (generated unless given). */
   async add(username: string, role: Role, opts: { node?: string; password?: string } = {}): Promise<string> {
+    this.refresh();
     if (this.get(username) !== undefined) throw new IdentityError('IDENTITY_EXISTS', `identity ${username} exists`);
     const password = opts.password ?? generatePassword();
     const candidate = {
@@ -64,13 +76,26 @@ export class IdentityStore {
   }
 
   remove(username: string): void {
+    this.refresh();
     if (this.get(username) === undefined) throw new IdentityError('IDENTITY_UNKNOWN', `no identity ${username}`);
     this.identities = this.identities.filter((i) => i.username !== username);
     this.save();
   }
 
+  /** Give an identity a new password (generated unless given); returns it. */
+  async setPassword(username: string, password: string = generatePassword()): Promise<string> {
+    this.refresh();
+    const identity = this.get(username);
+    if (identity === undefined) throw new IdentityError('IDENTITY_UNKNOWN', `no identity ${username}`);
+    const hash = await hashPassword(password);
+    this.identities = this.identities.map((i) => (i.username === username ? { ...i, hash } : i));
+    this.save();
+    return password;
+  }
+
   /** The identity when the password matches, else null. Unknown users cost as much as known ones. */
   async verify(username: string, password: string): Promise<Identity | null> {
+    this.refresh();
     const identity = this.get(username);
     const ok = await verifyPassword(password, identity?.hash ?? DUMMY_HASH);
     return ok && identity !== undefined ? identity : null;
@@ -81,7 +106,27 @@ export class IdentityStore {
     writeFileSync(tmp, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`, { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
+    this.seenMtimeMs = mtimeOf(this.path);
   }
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0; // No file yet.
+  }
+}
+
+function readIdentities(path: string): Identity[] {
+  if (!existsSync(path)) return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new IdentityError('IDENTITY_INVALID', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(IdentitiesFile, raw, path).identities;
 }
 
 // A valid hash of a random password, so verifying an unknown username takes the same time.
