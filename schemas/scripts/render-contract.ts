@@ -6,6 +6,10 @@ import type { TSchema } from '@sinclair/typebox';
 import {
   AGENT_EVENTS,
   AgentEvent,
+  Alerts,
+  QueryReply,
+  QueryRequest,
+  Summary,
   Birth,
   CheckResult,
   Command,
@@ -27,7 +31,7 @@ import {
 
 const SCHEMAS: readonly TSchema[] = [
   Status, Birth, Metrics, ServiceState, CheckResult, AgentEvent, ...AGENT_EVENTS,
-  Command, CommandResult, LogBatch, ProjectorStatus, NodeLost, NodeReturned,
+  Command, CommandResult, LogBatch, ProjectorStatus, Alerts, Summary, QueryRequest, QueryReply, NodeLost, NodeReturned,
 ];
 
 function schemaFile(schema: TSchema): string {

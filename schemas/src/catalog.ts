@@ -5,7 +5,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Command, CommandResult } from './payloads/commands.js';
 import { AgentEvent } from './payloads/events.js';
-import { ProjectorStatus } from './payloads/hub.js';
+import { Alerts, ProjectorStatus, QueryReply, QueryRequest, Summary } from './payloads/hub.js';
 import { LogBatch } from './payloads/logs.js';
 import { Birth, CheckResult, Metrics, ServiceState, Status } from './payloads/state.js';
 import type { Topics, TopicKind } from './topics.js';
@@ -34,10 +34,10 @@ export const TOPIC_CATALOG: readonly TopicSpec[] = [
   { kind: 'cmd', filter: (t) => t.filter.cmd(), params: ['node'], retained: false, qos: 1, publisher: 'ui, operators, Home Assistant, scripts', schema: Command, description: 'commands; the agent acts only on what its own config allows' },
   { kind: 'cmdResult', filter: (t) => t.filter.cmdResult(), params: ['node'], retained: false, qos: 1, publisher: 'agent', schema: CommandResult, description: 'command results (also recorded as CommandCompleted events)' },
   { kind: 'projectorStatus', filter: (t) => t.projectorStatus(), params: [], retained: true, qos: 1, publisher: 'projector (+ will)', schema: ProjectorStatus, description: 'online/offline: agents may hold events back while it is away' },
-  { kind: 'alerts', filter: (t) => t.alerts(), params: [], retained: true, qos: 1, publisher: 'projector', schema: null, description: 'open alerts (schema arrives with the alerting work)' },
-  { kind: 'summary', filter: (t) => t.summary(), params: [], retained: true, qos: 1, publisher: 'projector', schema: null, description: 'fleet summary (schema arrives with the alerting work)' },
-  { kind: 'query', filter: (t) => t.filter.query(), params: ['name'], retained: false, qos: 1, publisher: 'ui, viewers', schema: null, description: 'history queries; the request carries `id` and `replyTo`' },
-  { kind: 'reply', filter: (t) => t.filter.reply(), params: ['client'], retained: false, qos: 1, publisher: 'projector', schema: null, description: 'answers to queries' },
+  { kind: 'alerts', filter: (t) => t.alerts(), params: [], retained: true, qos: 1, publisher: 'projector', schema: Alerts, description: 'every open alert' },
+  { kind: 'summary', filter: (t) => t.summary(), params: [], retained: true, qos: 1, publisher: 'projector', schema: Summary, description: 'fleet counts: nodes online/lost, services healthy/unhealthy, open alerts' },
+  { kind: 'query', filter: (t) => t.filter.query(), params: ['name'], retained: false, qos: 1, publisher: 'ui, viewers', schema: QueryRequest, description: 'history queries; the request carries `id` and `replyTo`' },
+  { kind: 'reply', filter: (t) => t.filter.reply(), params: ['client'], retained: false, qos: 1, publisher: 'projector', schema: QueryReply, description: 'answers to queries' },
 ];
 
 /** The filter of a spec with its `+` levels named, e.g. `sitrep/v1/nodes/{node}/status`. */

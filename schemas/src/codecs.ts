@@ -3,7 +3,7 @@ import type { TObject } from '@sinclair/typebox';
 import { createCodec, parseJson, type Codec, type DecodeResult } from './codec.js';
 import { Command, CommandResult } from './payloads/commands.js';
 import { AGENT_EVENTS, AgentEvent } from './payloads/events.js';
-import { ProjectorStatus } from './payloads/hub.js';
+import { Alerts, ProjectorStatus, QueryReply, QueryRequest, Summary } from './payloads/hub.js';
 import { LogBatch } from './payloads/logs.js';
 import { Birth, CheckResult, Metrics, ServiceState, Status } from './payloads/state.js';
 
@@ -18,6 +18,10 @@ export const codecs = {
   commandResult: createCodec('CommandResult', CommandResult),
   logBatch: createCodec('LogBatch', LogBatch),
   projectorStatus: createCodec('ProjectorStatus', ProjectorStatus),
+  alerts: createCodec('Alerts', Alerts),
+  summary: createCodec('Summary', Summary),
+  queryRequest: createCodec('QueryRequest', QueryRequest),
+  queryReply: createCodec('QueryReply', QueryReply),
 } as const;
 
 /**

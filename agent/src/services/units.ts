@@ -72,6 +72,7 @@ export async function startUnitServices(o: UnitServicesOptions): Promise<UnitSer
           service: t.unit,
           from: t.from,
           to: t.to,
+          expect: t.expect,
           result: t.props.result.slice(0, 64),
           exitCode,
           signal,

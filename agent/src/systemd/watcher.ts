@@ -26,6 +26,7 @@ export interface Transition {
   unit: string;
   from: RunState;
   to: RunState;
+  expect: UnitSpec['expect'];
   props: UnitProps;
 }
 
@@ -157,7 +158,7 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
       reported.set(unit, state.state);
       saveReported(opts.statePath, reported, log);
       // A unit seen for the first time has no "from": its state is published, not a transition.
-      if (before !== undefined) opts.onTransition({ unit, from: before, to: state.state, props: p });
+      if (before !== undefined) opts.onTransition({ unit, from: before, to: state.state, expect: spec.expect, props: p });
     }
     const last = published.get(unit);
     if (last === undefined || SIGNIFICANT.some((k) => last[k] !== state[k])) publish(state);

@@ -4,7 +4,7 @@
  * node across sessions; the projector's own events (NodeLost, ...) are recorded in its log only.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { ItemId, NodeId, Nullable, Session, Timestamp, Version } from './common.js';
+import { Expect, ItemId, NodeId, Nullable, Session, Timestamp, Version } from './common.js';
 import { CheckStatus, ServiceRunState } from './state.js';
 
 function event<T extends string, P extends TProperties>(type: T, data: P, description: string) {
@@ -40,6 +40,7 @@ export const ServiceStateChanged = event(
     service: ItemId,
     from: ServiceRunState,
     to: ServiceRunState,
+    expect: Type.Optional(Expect),
     result: Type.Optional(Type.String({ maxLength: 64 })),
     exitCode: Type.Optional(Nullable(Type.Integer())),
     signal: Type.Optional(Nullable(Type.String({ maxLength: 16 }))),
