@@ -1,7 +1,15 @@
 export { startProjector, projectorDbPath, type ProjectorOptions, type RunningProjector } from './projector.js';
 export { openDatabase, PROJECTIONS } from './db/open.js';
 export { createIngest, type Ingest, type IngestOutcome } from './ingest/ingest.js';
+export { createFolder, type Folder } from './fold/folder.js';
 export { consumerFilters } from './mqtt/consumer.js';
+export { rebuild, rebuildTables, type RebuildProgress } from './rebuild/rebuild.js';
+export { runQuery, QUERIES, QueryError } from './queries/registry.js';
+export { answerQuery } from './queries/answer.js';
+export { evaluateAlerts, DEFAULT_ALERT_POLICY, type AlertPolicy } from './alerts/evaluate.js';
+export { fleetSummary } from './alerts/summary.js';
 export { getNode, listNodes, type NodeRow } from './projections/nodes.js';
+export { listServices, isHealthy } from './projections/services.js';
 export { listDeadLetters, DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from './projections/dead-letters.js';
-export { checkpoint, eventsOf, type StoredEvent } from './projections/event-log.js';
+export { checkpoint, eventsOf, appendDerivedEvent } from './projections/event-log.js';
+export type { Db, LoggedEvent, Projection, StateMessage } from './projections/projection.js';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createTopics, memoryLogger, type AgentEvent, type Birth, type Metrics, type Status } from '@sitrep/schemas';
-import { checkpoint, createIngest, eventsOf, getNode, listDeadLetters, openDatabase } from '../src/index.js';
+import { checkpoint, createFolder, createIngest, eventsOf, getNode, listDeadLetters, openDatabase, PROJECTIONS } from '../src/index.js';
 
 const t = createTopics('sitrep/v1');
 
 function setup() {
   const db = openDatabase(':memory:');
   let clock = 1_000_000;
-  const ingest = createIngest({ db, topics: t, log: memoryLogger('projector'), now: () => clock, maxPayloadBytes: 64 * 1024 });
+  const ingest = createIngest({ db, topics: t, log: memoryLogger('projector'), now: () => clock, maxPayloadBytes: 64 * 1024, folder: createFolder(db, PROJECTIONS), projections: PROJECTIONS });
   const send = (topic: string, value: unknown) => ingest(topic, Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)));
   const tick = (ms: number) => (clock += ms);
   const dump = () =>
@@ -32,7 +32,7 @@ const metrics: Metrics = {
 describe('nodes read model', () => {
   it('folds status, birth and metrics into one row', () => {
     const { db, send } = setup();
-    expect(send(t.status('n1'), status('online'))).toEqual({ kind: 'folded', what: 'status' });
+    expect(send(t.status('n1'), status('online'))).toEqual({ kind: 'folded', what: 'status', node: 'n1' });
     send(t.birth('n1'), birth);
     send(t.metrics('n1'), metrics);
     expect(getNode(db, 'n1')).toMatchObject({
@@ -116,7 +116,7 @@ describe('dead letters', () => {
     ['unknown topic', 'sitrep/v1/nodes/n1/whatever', '{}', /bad topic: unknown node topic/],
     ['node mismatch', t.metrics('n2'), JSON.stringify(metrics), /payload node "n1" does not match topic node "n2"/],
     ['unknown event type', t.events('n1'), JSON.stringify({ ...event(1), type: 'Exploded' }), /unknown event type "Exploded"/],
-    ['empty event', t.events('n1'), '', /empty event payload/],
+    ['empty event', t.events('n1'), '', /empty events payload/],
     ['invalid UTF-8', t.status('n1'), Buffer.from([0xc3, 0x28]), /not valid UTF-8/],
   ])('records %s with a reason and keeps running', (_name, topic, payload, reason) => {
     const { db, ingest } = setup();

@@ -2,12 +2,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { alerts } from '../projections/alerts.js';
+import { checks } from '../projections/checks.js';
+import { commandAudit } from '../projections/commands.js';
 import { deadLetters } from '../projections/dead-letters.js';
 import { eventLog } from '../projections/event-log.js';
+import { logLines } from '../projections/logs.js';
 import { nodes } from '../projections/nodes.js';
 import type { Db, Projection } from '../projections/projection.js';
+import { serviceSamples } from '../projections/samples.js';
+import { services } from '../projections/services.js';
+import { transitions } from '../projections/transitions.js';
 
-export const PROJECTIONS: readonly Projection[] = [eventLog, nodes, deadLetters];
+/** Every read model, in the order their state folds run. */
+export const PROJECTIONS: readonly Projection[] = [
+  eventLog, nodes, services, serviceSamples, transitions, checks, commandAudit, logLines, alerts, deadLetters,
+];
 
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

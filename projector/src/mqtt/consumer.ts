@@ -2,11 +2,16 @@
  * The projector's MQTT side: a fixed client id with a persistent session (clean: false), so
  * QoS 1 messages that arrive while it is away are queued by the broker; non-overlapping QoS 1
  * subscriptions, so nothing is delivered twice; and a PUBACK sent only after the SQLite
- * transaction committed (NOTES-mqtt.md: override handleMessage), so a crash loses nothing.
+ * transaction holding the message committed (NOTES-mqtt.md), so a crash loses nothing.
+ *
+ * Messages are folded in batches: every message that arrives before the event loop turns joins
+ * one transaction (each in its own savepoint, so one bad message never spoils the others), and
+ * their PUBACKs are held back until that transaction commits. mqtt.js writes a PUBACK as soon as
+ * handleMessage calls back; holding them is done by intercepting the client's packet writer.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger, ProjectorStatus, Topics } from '@sitrep/schemas';
-import type { Ingest } from '../ingest/ingest.js';
+import type { Db } from '../projections/projection.js';
 
 export interface ConsumerOptions {
   url: string;
@@ -14,13 +19,22 @@ export interface ConsumerOptions {
   password: string;
   clientId: string;
   topics: Topics;
-  ingest: Ingest;
+  db: Db;
+  /** Fold one message (inside the batch transaction); throwing means "SQLite failed". */
+  handle(topic: string, payload: Buffer): void;
+  /** After a batch committed. */
+  afterCommit?(): void;
   log: Logger;
   now?: () => number;
+  /** Upper bound of messages per transaction. */
+  maxBatch?: number;
 }
 
 export function consumerFilters(t: Topics): string[] {
-  return [t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.events()];
+  return [
+    t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.services(), t.filter.checks(), t.filter.events(), t.filter.logs(),
+    t.filter.query(),
+  ];
 }
 
 export interface Consumer {
@@ -29,9 +43,12 @@ export interface Consumer {
   ready: Promise<void>;
 }
 
+type SendPacket = (packet: { cmd: string }, cb?: (err?: Error) => void, cbStorePut?: () => void, noStore?: boolean) => void;
+
 export function startConsumer(opts: ConsumerOptions): Consumer {
-  const { topics: t, log } = opts;
+  const { topics: t, log, db } = opts;
   const now = opts.now ?? Date.now;
+  const maxBatch = opts.maxBatch ?? 5000;
   const status = (state: ProjectorStatus['state']) => JSON.stringify({ v: 1, state, ts: now() } satisfies ProjectorStatus);
   const client = mqtt.connect(opts.url, {
     protocolVersion: 4,
@@ -44,18 +61,67 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     will: { topic: t.projectorStatus(), payload: Buffer.from(status('offline')), qos: 1, retain: true },
   });
 
-  client.handleMessage = (packet, done) => {
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // --- the batch: an open transaction and the PUBACKs waiting for its commit
+  let open = false;
+  let count = 0;
+  let held: { cmd: string }[] = [];
+  let holding = false;
+  const inner = client as unknown as { _sendPacket: SendPacket };
+  const send = inner._sendPacket.bind(client) as SendPacket;
+  inner._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    if (packet.cmd === 'puback' && holding) {
+      held.push(packet);
+      cb?.(); // let mqtt.js read the next packet now; the PUBACK itself waits for the commit
+      return;
+    }
+    send(packet, cb, cbStorePut, noStore);
+  };
+
+  function commit(): void {
+    if (!open) return;
     try {
-      opts.ingest(packet.topic, payload);
+      db.exec('COMMIT');
     } catch (err) {
-      // SQLite itself failed (disk full, I/O error): do not acknowledge. Dropping the connection
-      // makes the broker redeliver the message to the persistent session once we are back.
-      log.error('could not commit a message; reconnecting so it is redelivered', { topic: packet.topic, error: (err as Error).message });
-      client.stream.destroy();
+      abort(`commit failed: ${(err as Error).message}`);
+      return;
+    }
+    open = false;
+    count = 0;
+    const acks = held;
+    held = [];
+    holding = false;
+    for (const p of acks) send(p);
+    opts.afterCommit?.();
+  }
+
+  /** SQLite itself failed: roll back, send no PUBACK, and drop the connection so the broker redelivers. */
+  function abort(reason: string): void {
+    log.error('could not commit; reconnecting so the broker redelivers', { reason, messages: count });
+    if (db.inTransaction) db.exec('ROLLBACK');
+    open = false;
+    count = 0;
+    held = [];
+    holding = false;
+    client.stream.destroy();
+  }
+
+  client.handleMessage = (packet: IPublishPacket, done) => {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (!open) {
+      db.exec('BEGIN IMMEDIATE');
+      open = true;
+      holding = true;
+      setImmediate(commit);
+    }
+    count++;
+    try {
+      opts.handle(packet.topic, payload);
+    } catch (err) {
+      abort(`${packet.topic}: ${(err as Error).message}`);
       return;
     }
     done();
+    if (count >= maxBatch) commit();
   };
 
   let markReady: () => void = () => undefined;
@@ -74,7 +140,12 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
       else markReady();
     });
   });
-  client.on('close', () => log.warn('disconnected'));
+  client.on('close', () => {
+    // Whatever was folded but not yet acknowledged is committed now; the broker will redeliver
+    // the messages whose PUBACK it did not see, and the log ignores them as duplicates.
+    commit();
+    log.warn('disconnected');
+  });
   client.on('error', (err) => log.warn('connection error', { error: err.message }));
   return { client, ready };
 }

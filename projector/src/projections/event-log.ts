@@ -1,10 +1,11 @@
 /**
  * The append-only event log: every accepted event, idempotent on (node, seq) for agent events and
  * on a derived key for the projector's own events. Triggers refuse UPDATE and DELETE, so nothing
- * in the code base can rewrite history by accident.
+ * in the code base can rewrite history by accident. `checkpoints` records, per node, how far the
+ * log has been folded (contiguous_seq) and the highest seq seen; it is fold state, rebuilt.
  */
 import type { AgentEvent } from '@sitrep/schemas';
-import type { Db, Projection } from './projection.js';
+import type { Db, LoggedEvent, Projection } from './projection.js';
 
 export const eventLog: Projection = {
   name: 'event-log',
@@ -35,9 +36,10 @@ export const eventLog: Projection = {
       updated_at INTEGER NOT NULL
     );
   `,
+  rebuildTables: ['checkpoints'],
 };
 
-export interface StoredEvent {
+interface Row {
   id: number;
   node: string;
   seq: number | null;
@@ -49,57 +51,100 @@ export interface StoredEvent {
   received_at: number;
 }
 
-/** Append an agent event; false when (node, seq) is already in the log (a redelivery). */
-export function appendAgentEvent(db: Db, e: AgentEvent, receivedAt: number): boolean {
+export function toLogged(r: Row): LoggedEvent {
+  return {
+    id: r.id,
+    node: r.node,
+    seq: r.seq,
+    session: r.session,
+    ts: r.ts,
+    type: r.type,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+    origin: r.origin,
+    receivedAt: r.received_at,
+  };
+}
+
+/** Append an agent event; null when (node, seq) is already in the log (a redelivery). */
+export function appendAgentEvent(db: Db, e: AgentEvent, receivedAt: number): LoggedEvent | null {
+  const data = JSON.stringify(e.data);
   const r = db
     .prepare(
       `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)
        VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`,
     )
-    .run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), receivedAt);
-  if (r.changes === 0) return false;
-  advanceCheckpoint(db, e.node, e.seq, receivedAt);
-  return true;
+    .run(e.node, e.seq, e.session, e.ts, e.type, data, receivedAt);
+  if (r.changes === 0) return null;
+  return { id: Number(r.lastInsertRowid), node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
 }
 
-/** Append an event the projector derived; `key` makes re-deriving it from a redelivery a no-op. */
-export function appendDerivedEvent(
-  db: Db,
-  e: { node: string; session: string; ts: number; type: string; data: object },
-  key: string,
-): boolean {
+export interface DerivedEvent {
+  node: string;
+  ts: number;
+  type: string;
+  data: Record<string, unknown>;
+  session?: string;
+}
+
+/** Append an event the projector derived; `key` makes deriving it again (a redelivery) a no-op. */
+export function appendDerivedEvent(db: Db, e: DerivedEvent, key: string): LoggedEvent | null {
+  const session = e.session ?? 'projector';
   const r = db
     .prepare(
       `INSERT INTO events (node, seq, session, ts, type, data, origin, derived_key, received_at)
        VALUES (?, NULL, ?, ?, ?, ?, 'projector', ?, ?) ON CONFLICT DO NOTHING`,
     )
-    .run(e.node, e.session, e.ts, e.type, JSON.stringify(e.data), key, e.ts);
-  return r.changes > 0;
+    .run(e.node, session, e.ts, e.type, JSON.stringify(e.data), key, e.ts);
+  if (r.changes === 0) return null;
+  return { id: Number(r.lastInsertRowid), node: e.node, seq: null, session, ts: e.ts, type: e.type, data: e.data, origin: 'projector', receivedAt: e.ts };
 }
 
-/**
- * The checkpoint per node: the highest seq below which nothing is missing, and the highest seen.
- * It commits in the same transaction as the event, so it can never disagree with the log.
- */
-function advanceCheckpoint(db: Db, node: string, seq: number, now: number): void {
+export interface Checkpoint {
+  contiguous_seq: number;
+  max_seq: number;
+}
+
+export function checkpoint(db: Db, node: string): Checkpoint | undefined {
+  return db.prepare('SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as Checkpoint | undefined;
+}
+
+export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number): void {
   db.prepare(
-    `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, 0, ?, ?)
-     ON CONFLICT (node) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq), updated_at = excluded.updated_at`,
-  ).run(node, seq, now);
-  // Walk forward over the events now present after the contiguous prefix.
-  const cp = db.prepare('SELECT contiguous_seq FROM checkpoints WHERE node = ?').get(node) as { contiguous_seq: number };
-  let next = cp.contiguous_seq;
-  const has = db.prepare('SELECT 1 FROM events WHERE node = ? AND seq = ?');
-  while (has.get(node, next + 1) !== undefined) next++;
-  if (next !== cp.contiguous_seq) db.prepare('UPDATE checkpoints SET contiguous_seq = ? WHERE node = ?').run(next, node);
+    `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at`,
+  ).run(node, cp.contiguous_seq, cp.max_seq, now);
 }
 
-export function checkpoint(db: Db, node: string): { contiguous_seq: number; max_seq: number } | undefined {
-  return db.prepare('SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as
-    | { contiguous_seq: number; max_seq: number }
-    | undefined;
+/** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */
+export function agentEventAt(db: Db, node: string, seq: number, maxId: number): LoggedEvent | undefined {
+  const r = db.prepare('SELECT * FROM events WHERE node = ? AND seq = ? AND id <= ?').get(node, seq, maxId) as Row | undefined;
+  return r === undefined ? undefined : toLogged(r);
 }
 
-export function eventsOf(db: Db, node: string): StoredEvent[] {
-  return db.prepare('SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as StoredEvent[];
+/** The smallest seq above `seq` present for `node` (the far edge of a gap). */
+export function nextPresentSeq(db: Db, node: string, seq: number): number | undefined {
+  const r = db.prepare('SELECT min(seq) AS s FROM events WHERE node = ? AND seq > ?').get(node, seq) as { s: number | null };
+  return r.s ?? undefined;
+}
+
+/** Nodes whose log has a gap: events beyond what could be folded in order. */
+export function nodesWithGaps(db: Db): { node: string; contiguous_seq: number; max_seq: number }[] {
+  return db.prepare('SELECT node, contiguous_seq, max_seq FROM checkpoints WHERE max_seq > contiguous_seq').all() as {
+    node: string;
+    contiguous_seq: number;
+    max_seq: number;
+  }[];
+}
+
+export function eventsOf(db: Db, node: string): (Row & { derived_key: string | null })[] {
+  return db.prepare('SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as (Row & { derived_key: string | null })[];
+}
+
+/** Events in log order after `afterId`, for rebuilds. */
+export function eventsAfter(db: Db, afterId: number, limit: number): LoggedEvent[] {
+  return (db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toLogged);
+}
+
+export function eventCount(db: Db): number {
+  return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
 }

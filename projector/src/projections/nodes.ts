@@ -4,10 +4,16 @@
  */
 import type { Birth, Metrics, Status } from '@sitrep/schemas';
 import { appendDerivedEvent } from './event-log.js';
-import type { Db, Projection } from './projection.js';
+import type { Db, LoggedEvent, Projection } from './projection.js';
 
 export const nodes: Projection = {
   name: 'nodes',
+  onState({ db }, msg, receivedAt) {
+    // Status is folded by the ingest itself (it derives NodeLost / NodeReturned events to fold).
+    if (msg.kind === 'birth') foldBirth(db, msg.value, receivedAt);
+    else if (msg.kind === 'metrics') foldMetrics(db, msg.value, receivedAt);
+    else if (msg.kind === 'service' || msg.kind === 'check' || msg.kind === 'logs') touchNode(db, msg.node, receivedAt);
+  },
   ddl: `
     CREATE TABLE IF NOT EXISTS nodes (
       node TEXT PRIMARY KEY,
@@ -72,16 +78,19 @@ export function touchNode(db: Db, node: string, now: number): void {
   db.prepare('UPDATE nodes SET last_seen = max(last_seen, ?) WHERE node = ?').run(now, node);
 }
 
-export function foldStatus(db: Db, s: Status, now: number): void {
+/** Fold a status; returns the events it derived (NodeLost, NodeReturned), already in the log. */
+export function foldStatus(db: Db, s: Status, now: number): LoggedEvent[] {
+  const derived: LoggedEvent[] = [];
+  const keep = (e: LoggedEvent | null) => e !== null && derived.push(e);
   const before = getNode(db, s.node);
   if (s.state === 'lost') {
     // A will of an older session arriving late must not mark a node lost that has since returned.
-    if (before !== undefined && before.session !== null && before.session !== s.session) return;
+    if (before !== undefined && before.session !== null && before.session !== s.session) return derived;
     if (before?.state !== 'lost') {
-      appendDerivedEvent(db, { node: s.node, session: s.session, ts: now, type: 'NodeLost', data: {} }, `NodeLost:${s.node}:${s.session}`);
+      keep(appendDerivedEvent(db, { node: s.node, session: s.session, ts: now, type: 'NodeLost', data: {} }, `NodeLost:${s.node}:${s.session}`));
     }
   } else if (s.state === 'online' && before?.state === 'lost' && before.session !== null) {
-    appendDerivedEvent(
+    keep(appendDerivedEvent(
       db,
       {
         node: s.node,
@@ -91,7 +100,7 @@ export function foldStatus(db: Db, s: Status, now: number): void {
         data: { lostSession: before.session, lostForMs: Math.max(0, now - (before.state_since ?? now)) },
       },
       `NodeReturned:${s.node}:${s.session}`,
-    );
+    ));
   }
   ensure(db, s.node, now);
   const changed = before?.state !== s.state || before.session !== s.session;
@@ -99,6 +108,7 @@ export function foldStatus(db: Db, s: Status, now: number): void {
     `UPDATE nodes SET state = ?, session = ?, state_since = CASE WHEN ? THEN ? ELSE state_since END,
        last_seen = CASE WHEN ? = 'online' THEN max(last_seen, ?) ELSE last_seen END WHERE node = ?`,
   ).run(s.state, s.session, changed ? 1 : 0, now, s.state, now, s.node);
+  return derived;
 }
 
 export function foldBirth(db: Db, b: Birth, now: number): void {

@@ -1,13 +1,57 @@
 /**
- * A projection is four things side by side: a name, its DDL, what it handles, and how it folds
- * (plus its queries, in the same file, so the writer and reader of a table never drift apart).
+ * A projection is its parts side by side: a name, its DDL, what it handles, how it folds, and (in
+ * the same file) its queries, so the writer and reader of a table never drift apart.
+ *
+ * Two kinds of input reach projections:
+ * - events from the log (agent events and the projector's own derived events), folded by `evolve`
+ *   in a deterministic order, so `sitrep projector rebuild` reproduces the same rows; the tables
+ *   of such a projection are listed in `rebuildTables` and dropped before a rebuild;
+ * - retained state messages (status, birth, metrics, service and check state, log batches), which
+ *   are not events and are not in the log: folded by `onState`, never rebuilt.
  */
 import type { Database } from 'better-sqlite3';
+import type { Birth, CheckResult, LogBatch, Metrics, ServiceState, Status } from '@sitrep/schemas';
+
+export type Db = Database;
+
+/** An event as stored in the log, data parsed. */
+export interface LoggedEvent {
+  id: number;
+  node: string;
+  /** Agent events only; null for the projector's own. */
+  seq: number | null;
+  session: string;
+  ts: number;
+  type: string;
+  data: Record<string, unknown>;
+  origin: 'agent' | 'projector';
+  receivedAt: number;
+}
+
+/** A validated state message, as the projector received it. */
+export type StateMessage =
+  | { kind: 'status'; node: string; value: Status }
+  | { kind: 'birth'; node: string; value: Birth }
+  | { kind: 'metrics'; node: string; value: Metrics }
+  | { kind: 'service'; node: string; service: string; value: ServiceState | null }
+  | { kind: 'check'; node: string; check: string; value: CheckResult | null }
+  | { kind: 'logs'; node: string; source: string; value: LogBatch };
+
+/** What a fold may do besides writing its own tables. */
+export interface FoldContext {
+  db: Db;
+  /** Wall clock of the projector when live; the event's receivedAt during a rebuild. */
+  now: number;
+}
 
 export interface Projection {
   readonly name: string;
   /** Idempotent DDL (CREATE ... IF NOT EXISTS). */
   readonly ddl: string;
+  /** Tables entirely derived from the log, dropped and refilled by a rebuild. */
+  readonly rebuildTables?: readonly string[];
+  /** Event types `evolve` wants; omitted: none. */
+  readonly handles?: readonly string[];
+  evolve?(ctx: FoldContext, e: LoggedEvent): void;
+  onState?(ctx: FoldContext, msg: StateMessage, receivedAt: number): void;
 }
-
-export type Db = Database;

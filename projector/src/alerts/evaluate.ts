@@ -1,0 +1,106 @@
+/**
+ * Which alerts should be open now, from the current read models and a clock; a pure decision
+ * (given the database and `now`), so alert timing is tested with an injected clock.
+ * - service_down: a service expected running is not running for longer than its threshold
+ *   (default 5 minutes; 0 means at once), on a node that is online;
+ * - node_lost: the node's will fired (`lost`); node_stale: online but silent for `staleIntervals`
+ *   metrics intervals (a half-open connection leaves no will);
+ * - check_failing: a check's last result is FAILURE or ERROR (WARNING when enabled).
+ * A node that is not online suppresses the alerts of its own services: one alert, not twenty.
+ */
+import type { Alert } from '@sitrep/schemas';
+import { openAlerts } from '../projections/alerts.js';
+import { currentChecks } from '../projections/checks.js';
+import { listNodes } from '../projections/nodes.js';
+import type { Db } from '../projections/projection.js';
+import { listServices } from '../projections/services.js';
+
+export interface AlertPolicy {
+  serviceDownAfterMs: number;
+  /** Per-service thresholds, keyed `node/service` or `service`. */
+  serviceDownAfter: Record<string, number>;
+  nodeLostAfterMs: number;
+  staleIntervals: number;
+  checkWarning: boolean;
+}
+
+export const DEFAULT_ALERT_POLICY: AlertPolicy = {
+  serviceDownAfterMs: 5 * 60_000,
+  serviceDownAfter: {},
+  nodeLostAfterMs: 0,
+  staleIntervals: 3,
+  checkWarning: false,
+};
+
+export interface AlertChanges {
+  open: Alert[];
+  close: { alert: Alert; reason: string }[];
+}
+
+/** Metrics interval of a node, from its birth; 10 s when unknown. */
+function intervalMs(birth: string | null): number {
+  if (birth === null) return 10_000;
+  try {
+    const seconds = (JSON.parse(birth) as { interval?: unknown }).interval;
+    return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 10_000;
+  } catch {
+    return 10_000;
+  }
+}
+
+export function staleNodes(db: Db, now: number, staleIntervals: number): Set<string> {
+  const stale = new Set<string>();
+  for (const n of listNodes(db)) {
+    if (n.state === 'online' && now - n.last_seen > staleIntervals * intervalMs(n.birth)) stale.add(n.node);
+  }
+  return stale;
+}
+
+export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<string, Alert> {
+  const want = new Map<string, Alert>();
+  const add = (a: Omit<Alert, 'openedAt'>) => want.set(a.id, { ...a, openedAt: now });
+  const stale = staleNodes(db, now, policy.staleIntervals);
+  const healthyNodes = new Set<string>();
+  for (const n of listNodes(db)) {
+    if (n.state === 'lost' && now - (n.state_since ?? now) >= policy.nodeLostAfterMs) {
+      add({ id: `node_lost:${n.node}`, kind: 'node_lost', node: n.node, target: null, since: n.state_since ?? now, message: `node ${n.node} lost its connection` });
+    } else if (stale.has(n.node)) {
+      add({ id: `node_stale:${n.node}`, kind: 'node_stale', node: n.node, target: null, since: n.last_seen, message: `node ${n.node} has been silent since ${new Date(n.last_seen).toISOString()}` });
+    } else if (n.state === 'online') {
+      healthyNodes.add(n.node);
+    }
+  }
+  for (const s of listServices(db)) {
+    if (!healthyNodes.has(s.node) || s.expect !== 'running' || s.state === 'running') continue;
+    const threshold = policy.serviceDownAfter[`${s.node}/${s.service}`] ?? policy.serviceDownAfter[s.service] ?? policy.serviceDownAfterMs;
+    const since = s.since ?? s.updated_at;
+    if (now - since < threshold) continue;
+    const what = s.exists_ === 0 ? 'does not exist' : `is ${s.state}`;
+    add({ id: `service_down:${s.node}:${s.service}`, kind: 'service_down', node: s.node, target: s.service, since, message: `${s.service} on ${s.node} ${what} (expected running)` });
+  }
+  for (const c of currentChecks(db)) {
+    if (!healthyNodes.has(c.node)) continue;
+    if (c.status === 'FAILURE' || c.status === 'ERROR' || (policy.checkWarning && c.status === 'WARNING')) {
+      add({ id: `check_failing:${c.node}:${c.check_id}`, kind: 'check_failing', node: c.node, target: c.check_id, since: c.ts, message: `check ${c.check_id} on ${c.node}: ${c.status} ${c.message}`.slice(0, 1024) });
+    }
+  }
+  return want;
+}
+
+export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy): AlertChanges {
+  const want = desiredAlerts(db, now, policy);
+  const open = openAlerts(db);
+  const openIds = new Set(open.map((a) => a.id));
+  return {
+    open: [...want.values()].filter((a) => !openIds.has(a.id)),
+    close: open.filter((a) => !want.has(a.id)).map((alert) => ({ alert, reason: closeReason(db, alert) })),
+  };
+}
+
+function closeReason(db: Db, a: Alert): string {
+  if (a.kind === 'service_down') {
+    const node = listNodes(db).find((n) => n.node === a.node);
+    if (node !== undefined && node.state !== 'online') return `suppressed: node ${node.state}`;
+  }
+  return 'recovered';
+}
