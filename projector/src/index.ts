@@ -1,4 +1,4 @@
-export { startProjector, projectorDbPath, type ProjectorOptions, type RunningProjector } from './projector.js';
+export { startProjector, projectorDbPath, alertPolicy, type ProjectorOptions, type RunningProjector } from './projector.js';
 export { openDatabase, PROJECTIONS } from './db/open.js';
 export { createIngest, type Ingest, type IngestOutcome } from './ingest/ingest.js';
 export { createFolder, type Folder } from './fold/folder.js';
@@ -13,3 +13,7 @@ export { listServices, isHealthy } from './projections/services.js';
 export { listDeadLetters, DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from './projections/dead-letters.js';
 export { checkpoint, eventsOf, appendDerivedEvent } from './projections/event-log.js';
 export type { Db, LoggedEvent, Projection, StateMessage } from './projections/projection.js';
+export { lockDatabase, DatabaseLockedError } from './db/lock.js';
+export { metricsHistory, MetricsQueryError, metricsRetentionRules } from './projections/metrics-history.js';
+export { runRetention, startRetention } from './retention/retention.js';
+export * from './notify/index.js';

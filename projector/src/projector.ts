@@ -6,8 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { createTopics, type Logger } from '@sitrep/schemas';
+import type { HubConfig } from '@sitrep/schemas/config';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './alerts/evaluate.js';
-import { startAlerting, type Alerting, type AlertSink } from './alerts/loop.js';
+import { startAlerting, type Alerting } from './alerts/loop.js';
+import { createNotifier } from './notify/notifier.js';
+import { metricsRetentionRules } from './projections/metrics-history.js';
+import { SAMPLES_MAX_AGE_MS } from './projections/samples.js';
+import { startRetention } from './retention/retention.js';
+import { lockDatabase } from './db/lock.js';
 import { openDatabase, PROJECTIONS } from './db/open.js';
 import { createFolder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
@@ -24,12 +30,14 @@ export interface ProjectorOptions {
   clientId?: string;
   log: Logger;
   now?: () => number;
-  alerts?: Partial<AlertPolicy>;
+  /** The hub config: alert thresholds, expected-state overrides, notifications. */
+  hub?: HubConfig;
   /** How often alerts are evaluated and gaps looked at. */
   tickMs?: number;
   reorderWindowMs?: number;
   replayTimeoutMs?: number;
-  notifier?: AlertSink;
+  /** Retention runs this often (default 10 minutes). */
+  retentionEveryMs?: number;
 }
 
 export interface RunningProjector {
@@ -46,6 +54,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   const { log } = opts;
   const now = opts.now ?? Date.now;
   const t = createTopics(opts.broker.prefix);
+  const unlock = lockDatabase(opts.dbPath);
   const db = openDatabase(opts.dbPath);
   const folder = createFolder(db, PROJECTIONS);
   const ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
@@ -96,7 +105,20 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   });
   client = consumer.client;
 
-  const policy: AlertPolicy = { ...DEFAULT_ALERT_POLICY, ...opts.alerts };
+  const policy = alertPolicy(opts.hub);
+  const notify = opts.hub?.notifications;
+  const notifier = notify !== undefined && notify.channels.length > 0 ? createNotifier({ db, config: notify, log: log.child('notify'), now }) : undefined;
+  notifier?.start();
+  const retention = startRetention({
+    db,
+    log: log.child('retention'),
+    now,
+    every: opts.retentionEveryMs ?? 10 * 60_000,
+    policy: [
+      ...metricsRetentionRules(),
+      { table: 'service_samples', tsColumn: 'ts', maxAgeMs: SAMPLES_MAX_AGE_MS, partitionBy: ['node', 'service'] },
+    ],
+  });
   const tickMs = opts.tickMs ?? 2000;
   const alerting = startAlerting({
     db,
@@ -105,7 +127,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     log: log.child('alerts'),
     now,
     every: tickMs,
-    notifier: opts.notifier,
+    notifier,
     publish: (alerts, summary) => {
       publish(t.alerts(), alerts, true);
       publish(t.summary(), summary, true);
@@ -129,11 +151,28 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     async stop() {
       clearInterval(gapTimer);
       alerting.stop();
+      await retention.stop();
+      await notifier?.stop();
       await stopConsumer(consumer.client, t, now);
       if (db.inTransaction) db.exec('COMMIT');
       db.close();
+      unlock();
       log.info('stopped');
     },
+  };
+}
+
+/** The alert policy a hub config describes (defaults where it is silent). */
+export function alertPolicy(hub: HubConfig | undefined): AlertPolicy {
+  if (hub === undefined) return DEFAULT_ALERT_POLICY;
+  const a = hub.alerts;
+  return {
+    serviceDownAfterMs: a.serviceDownAfter,
+    serviceDownAfter: a.services,
+    nodeLostAfterMs: a.nodeLostAfter,
+    staleIntervals: a.staleIntervals,
+    checkWarning: a.checkWarning,
+    expect: Object.fromEntries(hub.expect.map((e) => [e.node === undefined ? e.service : `${e.node}/${e.service}`, e.expect])),
   };
 }
 

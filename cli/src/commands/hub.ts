@@ -14,6 +14,7 @@ Options:
   --interval S       local agent metrics interval, seconds              default 10
   --no-agent         do not run the local agent
   --ui DIR           directory of the built dashboard                   default ui/dist
+  --config FILE      hub config: alerts, expected states, notifications default DATA/hub.yaml if present
 `;
 
 export async function hubCommand(argv: string[]): Promise<void> {
@@ -26,6 +27,7 @@ export async function hubCommand(argv: string[]): Promise<void> {
     interval: { type: 'string' },
     'no-agent': { type: 'boolean' },
     ui: { type: 'string' },
+    config: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return void process.stdout.write(HUB_HELP);
@@ -39,6 +41,7 @@ export async function hubCommand(argv: string[]): Promise<void> {
     node: v.node,
     intervalSeconds: seconds('interval', v.interval, 10),
     uiDir: v.ui,
+    configPath: v.config,
     log,
   });
   const login = hub.bootstrap.newAdminPassword

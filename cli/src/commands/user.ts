@@ -2,6 +2,7 @@
  * `sitrep user add|passwd|remove|list` and `sitrep node enroll`: identities in the hub's data
  * directory. A running hub picks changes up at the next connection (it watches the file's mtime).
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IdentityStore } from '@sitrep/broker';
 import { assertId, InvalidIdError } from '@sitrep/schemas';
@@ -30,7 +31,9 @@ Options:
 `;
 
 function store(data: string | undefined): IdentityStore {
-  return IdentityStore.open(join(resolve(data ?? './data'), 'identities.json'));
+  const dir = resolve(data ?? './data');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return IdentityStore.open(join(dir, 'identities.json'));
 }
 
 function role(value: string | undefined): Role {

@@ -11,6 +11,7 @@ import { startBroker, type RunningBroker } from '@sitrep/broker';
 import { projectorDbPath, startProjector, type RunningProjector } from '@sitrep/projector';
 import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
+import { loadHubConfig } from './config.js';
 
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
@@ -25,6 +26,8 @@ export interface HubOptions {
   intervalSeconds: number;
   uiDir?: string | undefined;
   prefix?: string;
+  /** hub.yaml; default <dataDir>/hub.yaml when it exists. */
+  configPath?: string | undefined;
   log: Logger;
 }
 
@@ -43,6 +46,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const node = opts.node ?? nodeIdFromHostname(hostname());
+  const hubConfig = loadHubConfig(opts.configPath ?? join(dataDir, 'hub.yaml'), opts.configPath !== undefined);
   const bootstrap = await bootstrapHub(dataDir, node);
   const uiDir = opts.uiDir ?? DEFAULT_UI_DIR;
   if (!existsSync(join(uiDir, 'index.html'))) {
@@ -64,7 +68,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   let projector: RunningProjector | undefined;
   let agent: RunningAgent | null = null;
   try {
-    projector = startProjector({ dbPath, broker: { url: local, prefix, ...bootstrap.secrets.projector }, log: opts.log.child('projector') });
+    projector = startProjector({ dbPath, broker: { url: local, prefix, ...bootstrap.secrets.projector }, hub: hubConfig, log: opts.log.child('projector') });
     await projector.ready;
     if (opts.agent) {
       const config = resolveAgentConfig(

@@ -22,6 +22,13 @@ export interface AlertPolicy {
   nodeLostAfterMs: number;
   staleIntervals: number;
   checkWarning: boolean;
+  /** The hub's expected-state overrides, keyed `node/service` or `service`. */
+  expect: Record<string, 'running' | 'stopped' | 'any'>;
+}
+
+/** The expectation that counts: the hub's override, else what the agent's config says. */
+export function effectiveExpect(policy: Pick<AlertPolicy, 'expect'>, node: string, service: string, agent: string): string {
+  return policy.expect[`${node}/${service}`] ?? policy.expect[service] ?? agent;
 }
 
 export const DEFAULT_ALERT_POLICY: AlertPolicy = {
@@ -30,6 +37,7 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   nodeLostAfterMs: 0,
   staleIntervals: 3,
   checkWarning: false,
+  expect: {},
 };
 
 export interface AlertChanges {
@@ -71,7 +79,7 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
     }
   }
   for (const s of listServices(db)) {
-    if (!healthyNodes.has(s.node) || s.expect !== 'running' || s.state === 'running') continue;
+    if (!healthyNodes.has(s.node) || effectiveExpect(policy, s.node, s.service, s.expect) !== 'running' || s.state === 'running') continue;
     const threshold = policy.serviceDownAfter[`${s.node}/${s.service}`] ?? policy.serviceDownAfter[s.service] ?? policy.serviceDownAfterMs;
     const since = s.since ?? s.updated_at;
     if (now - since < threshold) continue;

@@ -55,7 +55,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
       }
     })();
     const alerts: Alerts = { v: 1, ts: now, alerts: openAlerts(o.db) };
-    const summary = fleetSummary(o.db, now, o.policy.staleIntervals);
+    const summary = fleetSummary(o.db, now, o.policy.staleIntervals, o.policy.expect);
     // Publish on change only; timestamps aside, the same content is not news.
     const key = JSON.stringify([alerts.alerts, { ...summary, ts: 0 }]);
     if (key !== lastPublished) {

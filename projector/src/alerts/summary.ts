@@ -4,9 +4,9 @@ import { openAlerts } from '../projections/alerts.js';
 import { listNodes } from '../projections/nodes.js';
 import type { Db } from '../projections/projection.js';
 import { isHealthy, listServices } from '../projections/services.js';
-import { staleNodes } from './evaluate.js';
+import { effectiveExpect, staleNodes, type AlertPolicy } from './evaluate.js';
 
-export function fleetSummary(db: Db, now: number, staleIntervals: number): Summary {
+export function fleetSummary(db: Db, now: number, staleIntervals: number, expect: AlertPolicy['expect'] = {}): Summary {
   const nodes = listNodes(db);
   const stale = staleNodes(db, now, staleIntervals);
   const online = new Set(nodes.filter((n) => n.state === 'online' && !stale.has(n.node)).map((n) => n.node));
@@ -17,7 +17,7 @@ export function fleetSummary(db: Db, now: number, staleIntervals: number): Summa
   for (const s of services) {
     // A service on a node we cannot hear from is not known to be anything.
     if (!online.has(s.node) || s.state === 'unknown') unknown++;
-    else if (isHealthy(s.state, s.expect)) healthy++;
+    else if (isHealthy(s.state, effectiveExpect({ expect }, s.node, s.service, s.expect))) healthy++;
     else unhealthy++;
   }
   return {

@@ -1,6 +1,6 @@
 /**
  * The notify config schema lives in schemas (schemas/src/config/notify.ts).
- * WIRING: once `@sitrep/schemas/config` re-exports it, import from there instead of this path.
+
  */
 export {
   NotifyConfig,
@@ -11,4 +11,4 @@ export {
   type EmailChannel,
   type QuietHours,
   type NotifyRetry,
-} from '../../../schemas/src/config/notify.js';
+} from '@sitrep/schemas/config';

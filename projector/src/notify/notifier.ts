@@ -8,7 +8,7 @@
  * again after a backoff until `retry.maxAttempts`, then given up (and logged).
  *
  * Quiet hours: nothing is delivered while quiet; what is due waits for the end. A closing during
- * quiet hours whose opening is still held cancels both on that channel.
+ * quiet hours whose opening is still undelivered cancels both (and reminders) on that channel.
  * Repeat: after an opening (or a reminder) is delivered, a reminder is queued `repeat` later on
  * that channel, as long as the alert has not closed.
  *
@@ -143,6 +143,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     } catch (err) {
       failure = asNotifyError(err);
     }
+    // The answer may land while the projector's consumer holds its batch transaction open (it
+    // commits within the same event-loop turn); write the outcome from a timer, after that commit.
+    if (db.inTransaction) await new Promise((resolve) => setTimeout(resolve, 0));
     try {
       record(row, delivery, failure);
     } catch (err) {

@@ -297,9 +297,10 @@ interface RollupRow {
 }
 
 function rollupPoints(db: Db, table: string, nodeId: number, start: number, to: number, width: number): MetricsPoint[] {
+  // better-sqlite3 binds JS numbers as REAL, hence the CAST: bucket k of `width` ms counted from `start`.
   const rows = db
     .prepare(
-      `SELECT @start + ((bucket - @start) / @width) * @width AS ts, sum(n) AS n, sum(cpu_sum) AS cpu_sum, max(cpu_max) AS cpu_max,
+      `SELECT @start + CAST((bucket - @start) / @width AS INTEGER) * @width AS ts, sum(n) AS n, sum(cpu_sum) AS cpu_sum, max(cpu_max) AS cpu_max,
          sum(mem_sum) AS mem_sum, max(mem_max) AS mem_max, sum(swap_sum) AS swap_sum, sum(swap_n) AS swap_n,
          sum(disk_sum) AS disk_sum, sum(disk_n) AS disk_n, sum(load1_sum) AS load1_sum, sum(rx_sum) AS rx_sum,
          sum(tx_sum) AS tx_sum, sum(net_n) AS net_n, sum(procs_sum) AS procs_sum, sum(procs_n) AS procs_n

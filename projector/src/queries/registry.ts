@@ -11,6 +11,7 @@ import { commandHistory } from '../projections/commands.js';
 import { listDeadLetters } from '../projections/dead-letters.js';
 import { recentLogs } from '../projections/logs.js';
 import { listNodes } from '../projections/nodes.js';
+import { metricsHistory, MetricsQueryError } from '../projections/metrics-history.js';
 import type { Db } from '../projections/projection.js';
 import { samplesOf } from '../projections/samples.js';
 import { listServices } from '../projections/services.js';
@@ -47,6 +48,9 @@ export const QUERIES = {
   ),
   ratios: def(Type.Object({ node: Node, service: Id, from: Type.Optional(Time), to: Type.Optional(Time) }), (db, a, now) =>
     hourlyRatios(db, { node: a.node, service: a.service, ...range(a, now, 7), now }),
+  ),
+  metrics: def(Type.Object({ node: Node, from: Type.Optional(Time), to: Type.Optional(Time), maxPoints: Type.Optional(Limit) }), (db, a, now) =>
+    metricsHistory(db, { node: a.node, ...range(a, now, 1), maxPoints: a.maxPoints ?? 500, now }),
   ),
   samples: def(Type.Object({ node: Node, service: Id, ...Range }), (db, a, now) => samplesOf(db, { node: a.node, service: a.service, ...range(a, now, 1), limit: a.limit ?? 1000 })),
   checks: def(Type.Object({ node: Type.Optional(Node), check: Type.Optional(Id), ...Range }), (db, a, now) => ({
@@ -90,6 +94,7 @@ export function runQuery(db: Db, name: string, args: unknown, now: number): unkn
   try {
     return q.run(db, (args ?? {}) as never, now);
   } catch (err) {
+    if (err instanceof MetricsQueryError) throw new QueryError('BAD_ARGS', err.message);
     throw new QueryError('QUERY_FAILED', (err as Error).message);
   }
 }

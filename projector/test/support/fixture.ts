@@ -26,7 +26,13 @@ export type Fixture = ReturnType<typeof fixture>;
 export function dump(db: Db, tables?: readonly string[]): Record<string, unknown[]> {
   const names =
     tables ?? (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  return Object.fromEntries(names.map((n) => [n, db.prepare(`SELECT * FROM ${n} ORDER BY 1, 2, 3`).all()]));
+  return Object.fromEntries(
+    names.map((n) => {
+      const columns = (db.prepare(`PRAGMA table_info(${n})`).all() as unknown[]).length;
+      const order = Array.from({ length: columns }, (_, i) => i + 1).join(', ');
+      return [n, db.prepare(`SELECT * FROM ${n} ORDER BY ${order}`).all()];
+    }),
+  );
 }
 
 let seqs = new Map<string, number>();
