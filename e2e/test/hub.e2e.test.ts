@@ -135,6 +135,12 @@ describe('sitrep hub end to end', () => {
     await expect(connect(hub.wsUrl, 'late-viewer', password!)).rejects.toThrow(/Bad username or password/);
   });
 
+  it('refuses to rebuild the database while the hub writes it', async () => {
+    const r = await execa('node', [SITREP_BIN, 'projector', 'rebuild', '--db', join(hub.dataDir, 'sitrep.db')], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/in use by process \d+/);
+  });
+
   it('stops cleanly on Ctrl-C, leaving the local node offline', async () => {
     const viewer = await connect(hub.mqttUrl, 'viewer', creds.viewer);
     await nextMessage(viewer, t.status('hub-local'));
@@ -144,5 +150,22 @@ describe('sitrep hub end to end', () => {
     const status = codecs.status.decode((await offline).payload);
     expect(status.ok && status.value.state).toBe('offline');
     expect(hub.output()).toMatch(/stopped cleanly/);
+  });
+
+  it('rebuilds the read models from the log once stopped, with progress, to the same rows', async () => {
+    db.close();
+    const path = join(hub.dataDir, 'sitrep.db');
+    const snapshot = () => {
+      const d = new Database(path, { readonly: true });
+      const rows = d.prepare('SELECT * FROM command_audit ORDER BY event_id').all();
+      d.close();
+      return rows;
+    };
+    const before = snapshot();
+    expect(before.length).toBeGreaterThan(0);
+    const r = await execa('node', [SITREP_BIN, 'projector', 'rebuild', '--db', path]);
+    expect(r.stderr).toMatch(/rebuild 100% \d+\/\d+ events/);
+    expect(r.stderr).toMatch(/rebuilt \d+ tables from \d+ events/);
+    expect(snapshot()).toEqual(before);
   });
 });

@@ -21,7 +21,7 @@ import { createIngest } from './ingest/ingest.js';
 import { startConsumer, stopConsumer } from './mqtt/consumer.js';
 import type { Db } from './projections/projection.js';
 import { answerQuery } from './queries/answer.js';
-import { recordDeadLetter } from './projections/dead-letters.js';
+import { DEAD_LETTERS_MAX_AGE_MS, recordDeadLetter } from './projections/dead-letters.js';
 
 export interface ProjectorOptions {
   dbPath: string;
@@ -117,6 +117,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     policy: [
       ...metricsRetentionRules(),
       { table: 'service_samples', tsColumn: 'ts', maxAgeMs: SAMPLES_MAX_AGE_MS, partitionBy: ['node', 'service'] },
+      { table: 'dead_letters', tsColumn: 'received_at', maxAgeMs: DEAD_LETTERS_MAX_AGE_MS },
     ],
   });
   const tickMs = opts.tickMs ?? 2000;

@@ -6,6 +6,8 @@ import type { Db, Projection } from './projection.js';
 
 /** How much of a rejected payload is kept: enough to see what it was. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+/** Dead letters are kept this long (retention), enough to notice and investigate a misbehaving client. */
+export const DEAD_LETTERS_MAX_AGE_MS = 30 * 86_400_000;
 
 export const deadLetters: Projection = {
   name: 'dead-letters',
@@ -18,6 +20,7 @@ export const deadLetters: Projection = {
       payload BLOB NOT NULL,
       payload_size INTEGER NOT NULL
     );
+    CREATE INDEX IF NOT EXISTS dead_letters_received_at ON dead_letters (received_at);
   `,
 };
 
