@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Duration, TopicPrefix } from './primitives.js';
+import { ChecksConfig, ProbeConfig, ProcessConfig } from './agent-work.js';
 
 export { Duration, TopicPrefix };
 import { DEFAULT_PREFIX } from '../topics.js';
@@ -80,6 +81,11 @@ export const AgentConfig = z
         timeout: Duration.default(300_000),
       })
       .prefault({}),
+    checks: ChecksConfig,
+    probes: z.array(ProbeConfig).default([]),
+    processes: z.array(ProcessConfig).default([]),
+    /** Directory of extra process definitions (`*.yaml`, one process each). */
+    processesDir: z.string().min(1).optional(),
     spool: z
       .strictObject({
         /** Events kept on disk for delivery and replay; past it the oldest go, with an EventsDropped event. */
@@ -91,6 +97,8 @@ export const AgentConfig = z
     message: 'a unit is listed twice',
     path: ['services'],
   })
+  .refine((c) => new Set([...c.probes.map((p) => p.id)]).size === c.probes.length, { message: 'a probe id is used twice', path: ['probes'] })
+  .refine((c) => new Set(c.processes.map((p) => p.id)).size === c.processes.length, { message: 'a process id is used twice', path: ['processes'] })
   .refine((c) => c.broker.password !== undefined || c.broker.passwordFile !== undefined, {
     message: 'set broker.password or broker.passwordFile',
     path: ['broker', 'password'],
@@ -152,3 +160,4 @@ export { z };
 
 export * from './notify.js';
 export * from './hub.js';
+export * from './agent-work.js';
