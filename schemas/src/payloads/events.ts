@@ -94,8 +94,59 @@ export const EventsDropped = event(
 );
 export type EventsDropped = Static<typeof EventsDropped>;
 
+export const ProcessExited = event(
+  'ProcessExited',
+  {
+    process: ItemId,
+    exitCode: Nullable(Type.Integer()),
+    signal: Nullable(Type.String({ maxLength: 16 })),
+    /** Whether the restart policy brings it back, and after how long. */
+    willRestart: Type.Boolean(),
+    restartInMs: Type.Optional(Type.Number({ minimum: 0 })),
+    lastLines: Type.Optional(LastLines),
+  },
+  'a supervised process exited (crash or stop)',
+);
+export type ProcessExited = Static<typeof ProcessExited>;
+
+export const ProcessRestarted = event(
+  'ProcessRestarted',
+  { process: ItemId, attempt: Type.Integer({ minimum: 1 }), pid: Type.Integer({ minimum: 1 }) },
+  'the supervisor started a process again after it exited',
+);
+export type ProcessRestarted = Static<typeof ProcessRestarted>;
+
+export const ProcessGaveUp = event(
+  'ProcessGaveUp',
+  {
+    process: ItemId,
+    restarts: Type.Integer({ minimum: 0 }),
+    windowMs: Type.Number({ minimum: 0 }),
+    lastLines: Type.Optional(LastLines),
+  },
+  'the supervisor stopped restarting a process: too many restarts in the window',
+);
+export type ProcessGaveUp = Static<typeof ProcessGaveUp>;
+
+export const HealthCheckFailed = event(
+  'HealthCheckFailed',
+  { service: ItemId, consecutiveFailures: Type.Integer({ minimum: 1 }), message: Type.String({ maxLength: 4096 }) },
+  'a health check failed often enough in a row for the service to count as unhealthy',
+);
+export type HealthCheckFailed = Static<typeof HealthCheckFailed>;
+
+export const HealthCheckRecovered = event(
+  'HealthCheckRecovered',
+  { service: ItemId, message: Type.String({ maxLength: 4096 }) },
+  'an unhealthy service passed its health check again',
+);
+export type HealthCheckRecovered = Static<typeof HealthCheckRecovered>;
+
 /** Every event an agent may publish. */
-export const AGENT_EVENTS = [AgentStarted, ServiceStateChanged, CheckCompleted, CommandCompleted, EventsDropped] as const;
+export const AGENT_EVENTS = [
+  AgentStarted, ServiceStateChanged, CheckCompleted, CommandCompleted, EventsDropped,
+  ProcessExited, ProcessRestarted, ProcessGaveUp, HealthCheckFailed, HealthCheckRecovered,
+] as const;
 export const AgentEvent = Type.Union([...AGENT_EVENTS], {
   $id: 'AgentEvent',
   title: 'Agent event',
