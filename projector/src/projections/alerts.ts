@@ -2,6 +2,7 @@
  * Alerts as a read model of AlertOpened / AlertClosed events (rebuilt from the log). Deciding
  * when to open or close one is live work with a clock: see alerts/evaluate.ts.
  */
+import { sql } from '../db/statements.js';
 import type { Alert } from '@sitrep/schemas';
 import type { Db, Projection } from './projection.js';
 
@@ -28,12 +29,12 @@ export const alerts: Projection = {
   evolve({ db }, e) {
     if (e.type === 'AlertOpened') {
       const a = e.data as unknown as Alert;
-      db.prepare(
+      sql(db, 
         'INSERT INTO alerts (event_id, alert_id, kind, node, target, since, opened_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(e.id, a.id, a.kind, a.node, a.target, a.since, a.openedAt, a.message);
     } else {
       const d = e.data as { alertId: string; closedAt: number; reason: string };
-      db.prepare('UPDATE alerts SET closed_at = ?, close_reason = ? WHERE alert_id = ? AND closed_at IS NULL').run(d.closedAt, d.reason, d.alertId);
+      sql(db, 'UPDATE alerts SET closed_at = ?, close_reason = ? WHERE alert_id = ? AND closed_at IS NULL').run(d.closedAt, d.reason, d.alertId);
     }
   },
 };
@@ -54,7 +55,7 @@ interface AlertRow {
 const toAlert = (r: AlertRow): Alert => ({ id: r.alert_id, kind: r.kind, node: r.node, target: r.target, since: r.since, openedAt: r.opened_at, message: r.message });
 
 export function openAlerts(db: Db): Alert[] {
-  return (db.prepare('SELECT * FROM alerts WHERE closed_at IS NULL ORDER BY opened_at, event_id').all() as AlertRow[]).map(toAlert);
+  return (sql(db, 'SELECT * FROM alerts WHERE closed_at IS NULL ORDER BY opened_at, event_id').all() as AlertRow[]).map(toAlert);
 }
 
 export function alertHistory(db: Db, q: { from: number; to: number; node?: string; limit: number }): (Alert & { closedAt: number | null; closeReason: string | null })[] {

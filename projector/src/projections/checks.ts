@@ -2,6 +2,7 @@
  * Checks: the history of results (CheckCompleted events, rebuilt from the log) and the current
  * result of each check (retained `checks/{id}` state, not rebuilt).
  */
+import { sql } from '../db/statements.js';
 import type { Db, Projection } from './projection.js';
 
 export const checks: Projection = {
@@ -32,18 +33,18 @@ export const checks: Projection = {
   handles: ['CheckCompleted'],
   evolve({ db }, e) {
     const d = e.data as { check: string; status: string; message: string; durationMs: number };
-    db.prepare('INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    sql(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs,
     );
   },
   onState({ db }, msg, receivedAt) {
     if (msg.kind !== 'check') return;
     if (msg.value === null) {
-      db.prepare('DELETE FROM checks_current WHERE node = ? AND check_id = ?').run(msg.node, msg.check);
+      sql(db, 'DELETE FROM checks_current WHERE node = ? AND check_id = ?').run(msg.node, msg.check);
       return;
     }
     const c = msg.value;
-    db.prepare(
+    sql(db, 
       `INSERT INTO checks_current (node, check_id, status, message, duration_ms, ts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (node, check_id) DO UPDATE SET status = excluded.status, message = excluded.message,
          duration_ms = excluded.duration_ms, ts = excluded.ts, updated_at = excluded.updated_at WHERE excluded.ts >= checks_current.ts`,

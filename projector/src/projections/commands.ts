@@ -1,4 +1,5 @@
 /** The command audit log: every CommandCompleted event (who, what, when, outcome). Rebuilt from the log. */
+import { sql } from '../db/statements.js';
 import type { Db, Projection } from './projection.js';
 
 export const commandAudit: Projection = {
@@ -22,7 +23,7 @@ export const commandAudit: Projection = {
   handles: ['CommandCompleted'],
   evolve({ db }, e) {
     const d = e.data as { id: string; action: string; target: string; by?: string; outcome: string; message: string; durationMs: number };
-    db.prepare(
+    sql(db, 
       'INSERT INTO command_audit (event_id, node, ts, command_id, action, target, by, outcome, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(e.id, e.node, e.ts, d.id, d.action, d.target, d.by ?? null, d.outcome, d.message, d.durationMs);
   },

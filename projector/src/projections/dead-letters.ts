@@ -2,6 +2,7 @@
  * Dead letters: every message the projector could not accept, with topic, reason and (the first
  * bytes of) the payload. Nothing invalid is dropped silently; nothing invalid bloats the file.
  */
+import { sql } from '../db/statements.js';
 import type { Db, Projection } from './projection.js';
 
 /** How much of a rejected payload is kept: enough to see what it was. */
@@ -35,7 +36,7 @@ export interface DeadLetter {
 
 export function recordDeadLetter(db: Db, topic: string, reason: string, payload: Uint8Array, receivedAt: number): void {
   const kept = Buffer.from(payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES));
-  db.prepare('INSERT INTO dead_letters (received_at, topic, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?)').run(
+  sql(db, 'INSERT INTO dead_letters (received_at, topic, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?)').run(
     receivedAt,
     topic.slice(0, 1024),
     reason.slice(0, 2048),
@@ -45,5 +46,5 @@ export function recordDeadLetter(db: Db, topic: string, reason: string, payload:
 }
 
 export function listDeadLetters(db: Db, limit = 100): DeadLetter[] {
-  return db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as DeadLetter[];
+  return sql(db, 'SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(limit) as DeadLetter[];
 }

@@ -4,6 +4,7 @@
  * in the code base can rewrite history by accident. `checkpoints` records, per node, how far the
  * log has been folded (contiguous_seq) and the highest seq seen; it is fold state, rebuilt.
  */
+import { sql } from '../db/statements.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import type { Db, LoggedEvent, Projection } from './projection.js';
 
@@ -105,11 +106,11 @@ export interface Checkpoint {
 }
 
 export function checkpoint(db: Db, node: string): Checkpoint | undefined {
-  return db.prepare('SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as Checkpoint | undefined;
+  return sql(db, 'SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as Checkpoint | undefined;
 }
 
 export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number): void {
-  db.prepare(
+  sql(db, 
     `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at`,
   ).run(node, cp.contiguous_seq, cp.max_seq, now);
@@ -117,19 +118,19 @@ export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number
 
 /** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */
 export function agentEventAt(db: Db, node: string, seq: number, maxId: number): LoggedEvent | undefined {
-  const r = db.prepare('SELECT * FROM events WHERE node = ? AND seq = ? AND id <= ?').get(node, seq, maxId) as Row | undefined;
+  const r = sql(db, 'SELECT * FROM events WHERE node = ? AND seq = ? AND id <= ?').get(node, seq, maxId) as Row | undefined;
   return r === undefined ? undefined : toLogged(r);
 }
 
 /** The smallest seq above `seq` present for `node` (the far edge of a gap). */
 export function nextPresentSeq(db: Db, node: string, seq: number): number | undefined {
-  const r = db.prepare('SELECT min(seq) AS s FROM events WHERE node = ? AND seq > ?').get(node, seq) as { s: number | null };
+  const r = sql(db, 'SELECT min(seq) AS s FROM events WHERE node = ? AND seq > ?').get(node, seq) as { s: number | null };
   return r.s ?? undefined;
 }
 
 /** Nodes whose log has a gap: events beyond what could be folded in order. */
 export function nodesWithGaps(db: Db): { node: string; contiguous_seq: number; max_seq: number }[] {
-  return db.prepare('SELECT node, contiguous_seq, max_seq FROM checkpoints WHERE max_seq > contiguous_seq').all() as {
+  return sql(db, 'SELECT node, contiguous_seq, max_seq FROM checkpoints WHERE max_seq > contiguous_seq').all() as {
     node: string;
     contiguous_seq: number;
     max_seq: number;
@@ -137,14 +138,14 @@ export function nodesWithGaps(db: Db): { node: string; contiguous_seq: number; m
 }
 
 export function eventsOf(db: Db, node: string): (Row & { derived_key: string | null })[] {
-  return db.prepare('SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as (Row & { derived_key: string | null })[];
+  return sql(db, 'SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as (Row & { derived_key: string | null })[];
 }
 
 /** Events in log order after `afterId`, for rebuilds. */
 export function eventsAfter(db: Db, afterId: number, limit: number): LoggedEvent[] {
-  return (db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toLogged);
+  return (sql(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toLogged);
 }
 
 export function eventCount(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  return (sql(db, 'SELECT count(*) AS n FROM events').get() as { n: number }).n;
 }

@@ -2,6 +2,7 @@
  * Log lines per node and source, bounded: only the newest LINES_PER_SOURCE are kept, so a chatty
  * service cannot grow the database. From `logs/{source}` batches (QoS 0, not in the log).
  */
+import { sql } from '../db/statements.js';
 import type { Db, Projection } from './projection.js';
 
 export const LINES_PER_SOURCE = 1000;
@@ -23,7 +24,7 @@ export const logLines: Projection = {
   onState({ db }, msg) {
     if (msg.kind !== 'logs') return;
     const b = msg.value;
-    const insert = db.prepare('INSERT INTO log_lines (node, source, ts, text, priority, stream) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = sql(db, 'INSERT INTO log_lines (node, source, ts, text, priority, stream) VALUES (?, ?, ?, ?, ?, ?)');
     for (const l of b.lines) insert.run(b.node, b.source, l.ts, l.text, l.priority ?? null, l.stream ?? null);
     if (b.dropped !== undefined && b.dropped > 0) {
       const ts = b.lines[b.lines.length - 1]?.ts ?? 0;
@@ -32,7 +33,7 @@ export const logLines: Projection = {
     const cutoff = db
       .prepare('SELECT id FROM log_lines WHERE node = ? AND source = ? ORDER BY id DESC LIMIT 1 OFFSET ?')
       .get(b.node, b.source, LINES_PER_SOURCE) as { id: number } | undefined;
-    if (cutoff !== undefined) db.prepare('DELETE FROM log_lines WHERE node = ? AND source = ? AND id <= ?').run(b.node, b.source, cutoff.id);
+    if (cutoff !== undefined) sql(db, 'DELETE FROM log_lines WHERE node = ? AND source = ? AND id <= ?').run(b.node, b.source, cutoff.id);
   },
 };
 

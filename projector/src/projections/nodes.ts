@@ -2,6 +2,7 @@
  * The `nodes` read model: identity, OS info, status, last seen and latest metrics per node.
  * Folds the retained state topics and derives NodeLost / NodeReturned from status changes.
  */
+import { sql } from '../db/statements.js';
 import type { Birth, Metrics, Status } from '@sitrep/schemas';
 import { appendDerivedEvent } from './event-log.js';
 import type { Db, LoggedEvent, Projection } from './projection.js';
@@ -62,20 +63,20 @@ export interface NodeRow {
 }
 
 function ensure(db: Db, node: string, now: number): void {
-  db.prepare('INSERT INTO nodes (node, last_seen) VALUES (?, ?) ON CONFLICT (node) DO NOTHING').run(node, now);
+  sql(db, 'INSERT INTO nodes (node, last_seen) VALUES (?, ?) ON CONFLICT (node) DO NOTHING').run(node, now);
 }
 
 export function getNode(db: Db, node: string): NodeRow | undefined {
-  return db.prepare('SELECT * FROM nodes WHERE node = ?').get(node) as NodeRow | undefined;
+  return sql(db, 'SELECT * FROM nodes WHERE node = ?').get(node) as NodeRow | undefined;
 }
 
 export function listNodes(db: Db): NodeRow[] {
-  return db.prepare('SELECT * FROM nodes ORDER BY node').all() as NodeRow[];
+  return sql(db, 'SELECT * FROM nodes ORDER BY node').all() as NodeRow[];
 }
 
 export function touchNode(db: Db, node: string, now: number): void {
   ensure(db, node, now);
-  db.prepare('UPDATE nodes SET last_seen = max(last_seen, ?) WHERE node = ?').run(now, node);
+  sql(db, 'UPDATE nodes SET last_seen = max(last_seen, ?) WHERE node = ?').run(now, node);
 }
 
 /** Fold a status; returns the events it derived (NodeLost, NodeReturned), already in the log. */
@@ -104,7 +105,7 @@ export function foldStatus(db: Db, s: Status, now: number): LoggedEvent[] {
   }
   ensure(db, s.node, now);
   const changed = before?.state !== s.state || before.session !== s.session;
-  db.prepare(
+  sql(db, 
     `UPDATE nodes SET state = ?, session = ?, state_since = CASE WHEN ? THEN ? ELSE state_since END,
        last_seen = CASE WHEN ? = 'online' THEN max(last_seen, ?) ELSE last_seen END WHERE node = ?`,
   ).run(s.state, s.session, changed ? 1 : 0, now, s.state, now, s.node);
@@ -114,7 +115,7 @@ export function foldStatus(db: Db, s: Status, now: number): LoggedEvent[] {
 export function foldBirth(db: Db, b: Birth, now: number): void {
   touchNode(db, b.node, now);
   const h = b.host;
-  db.prepare(
+  sql(db, 
     `UPDATE nodes SET hostname = ?, distro = ?, release = ?, kernel = ?, arch = ?, machine_id = ?,
        agent_version = ?, boot_time = ?, birth = ? WHERE node = ?`,
   ).run(h.hostname, h.distro, h.release, h.kernel, h.arch, h.machineId, b.agent.version, h.bootTime, JSON.stringify(b), b.node);
@@ -122,14 +123,14 @@ export function foldBirth(db: Db, b: Birth, now: number): void {
 
 export function foldMetrics(db: Db, m: Metrics, now: number): void {
   touchNode(db, m.node, now);
-  db.prepare(
+  sql(db, 
     `UPDATE nodes SET metrics = ?, metrics_ts = ?, cpu_percent = ?, mem_percent = ?, disk_percent = ? WHERE node = ?`,
   ).run(JSON.stringify(m), m.ts, m.cpu.percent, m.memory.percent, m.disks[0]?.percent ?? null, m.node);
 }
 
 /** An empty retained payload clears that piece of state (DESIGN.md section 3). */
 export function clearNodeState(db: Db, node: string, what: 'status' | 'birth' | 'metrics'): void {
-  if (what === 'status') db.prepare('DELETE FROM nodes WHERE node = ?').run(node);
-  else if (what === 'birth') db.prepare('UPDATE nodes SET birth = NULL WHERE node = ?').run(node);
-  else db.prepare('UPDATE nodes SET metrics = NULL, metrics_ts = NULL, cpu_percent = NULL, mem_percent = NULL, disk_percent = NULL WHERE node = ?').run(node);
+  if (what === 'status') sql(db, 'DELETE FROM nodes WHERE node = ?').run(node);
+  else if (what === 'birth') sql(db, 'UPDATE nodes SET birth = NULL WHERE node = ?').run(node);
+  else sql(db, 'UPDATE nodes SET metrics = NULL, metrics_ts = NULL, cpu_percent = NULL, mem_percent = NULL, disk_percent = NULL WHERE node = ?').run(node);
 }

@@ -2,6 +2,7 @@
  * State samples (the seed's `service_check`): one row per service state report, kept 7 days by
  * retention. Health-check fields (port open, HTTP status, latency) arrive with the probes work.
  */
+import { sql } from '../db/statements.js';
 import type { Db, Projection } from './projection.js';
 
 export const SAMPLES_MAX_AGE_MS = 7 * 86_400_000;
@@ -23,7 +24,7 @@ export const serviceSamples: Projection = {
   `,
   onState({ db }, msg) {
     if (msg.kind !== 'service' || msg.value === null) return;
-    db.prepare('INSERT INTO service_samples (node, service, ts, state) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+    sql(db, 'INSERT INTO service_samples (node, service, ts, state) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
       msg.node, msg.service, msg.value.ts, msg.value.state,
     );
   },

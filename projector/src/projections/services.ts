@@ -2,6 +2,7 @@
  * Current state of every service on every node, from the agents' retained `services/{id}`
  * topics, with expected vs actual side by side. Not derived from the log: never rebuilt.
  */
+import { sql } from '../db/statements.js';
 import type { ServiceState } from '@sitrep/schemas';
 import type { Db, Projection } from './projection.js';
 
@@ -32,11 +33,11 @@ export const services: Projection = {
   onState({ db }, msg, receivedAt) {
     if (msg.kind !== 'service') return;
     if (msg.value === null) {
-      db.prepare('DELETE FROM services WHERE node = ? AND service = ?').run(msg.node, msg.service);
+      sql(db, 'DELETE FROM services WHERE node = ? AND service = ?').run(msg.node, msg.service);
       return;
     }
     const s = msg.value;
-    db.prepare(
+    sql(db, 
       `INSERT INTO services (node, service, kind, state, expect, exists_, since, pid, memory_bytes, cpu_percent, restarts, result, exit_status, signal, health, ts, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (node, service) DO UPDATE SET kind = excluded.kind, state = excluded.state, expect = excluded.expect,
@@ -82,7 +83,7 @@ export function isHealthy(state: string, expect: string): boolean {
 export function listServices(db: Db, node?: string): ServiceRow[] {
   return (
     node === undefined
-      ? db.prepare('SELECT * FROM services ORDER BY node, service').all()
-      : db.prepare('SELECT * FROM services WHERE node = ? ORDER BY service').all(node)
+      ? sql(db, 'SELECT * FROM services ORDER BY node, service').all()
+      : sql(db, 'SELECT * FROM services WHERE node = ? ORDER BY service').all(node)
   ) as ServiceRow[];
 }

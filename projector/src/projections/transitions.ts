@@ -4,6 +4,7 @@
  * hour, how long the service was healthy and observed; the interval still open (since the last
  * transition) is added at query time, so folding never depends on the wall clock.
  */
+import { sql } from '../db/statements.js';
 import type { Db, LoggedEvent, Projection } from './projection.js';
 import { isHealthy } from './services.js';
 
@@ -59,7 +60,7 @@ interface Timeline {
 }
 
 function addToBuckets(db: Db, node: string, service: string, from: number, to: number, healthy: boolean): void {
-  const upsert = db.prepare(
+  const upsert = sql(db, 
     `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, ?, ?, 0)
      ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms, total_ms = total_ms + excluded.total_ms`,
   );
@@ -73,19 +74,19 @@ function addToBuckets(db: Db, node: string, service: string, from: number, to: n
 
 function foldTransition(db: Db, e: LoggedEvent): void {
   const d = e.data as { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
-  const prev = db.prepare('SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(e.node, d.service) as Timeline | undefined;
+  const prev = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(e.node, d.service) as Timeline | undefined;
   const expect = d.expect ?? prev?.expect ?? 'running';
-  db.prepare(
+  sql(db, 
     `INSERT INTO transitions (event_id, node, service, ts, from_state, to_state, expect, result, exit_code, signal, last_lines)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
   // Clock skew can put an event before the previous one: never count negative time.
   if (prev !== undefined && e.ts > prev.since) addToBuckets(db, e.node, d.service, prev.since, e.ts, isHealthy(prev.state, prev.expect));
-  db.prepare(
+  sql(db, 
     `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, 0, 0, 1)
      ON CONFLICT (node, service, hour) DO UPDATE SET transitions = transitions + 1`,
   ).run(e.node, d.service, Math.floor(e.ts / HOUR) * HOUR);
-  db.prepare(
+  sql(db, 
     `INSERT INTO service_timeline (node, service, state, expect, since) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = max(since, excluded.since)`,
   ).run(e.node, d.service, d.to, expect, e.ts);
@@ -129,7 +130,7 @@ export function hourlyRatios(db: Db, q: { node: string; service: string; from: n
     .prepare('SELECT hour, healthy_ms, total_ms, transitions FROM service_hourly WHERE node = ? AND service = ? AND hour >= ? AND hour < ? ORDER BY hour')
     .all(q.node, q.service, from, q.to) as { hour: number; healthy_ms: number; total_ms: number; transitions: number }[];
   const byHour = new Map(rows.map((r) => [r.hour, { healthyMs: r.healthy_ms, totalMs: r.total_ms, transitions: r.transitions }]));
-  const open = db.prepare('SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(q.node, q.service) as Timeline | undefined;
+  const open = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(q.node, q.service) as Timeline | undefined;
   if (open !== undefined) {
     const healthy = isHealthy(open.state, open.expect);
     for (let start = Math.max(open.since, from); start < Math.min(q.now, q.to); ) {

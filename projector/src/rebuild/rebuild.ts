@@ -3,6 +3,7 @@
  * through the same folder live folding uses, so the rows come out the same. Runs in chunks of
  * CHUNK events per transaction, reporting progress after each.
  */
+import { forgetStatements } from '../db/statements.js';
 import { createFolder } from '../fold/folder.js';
 import { eventCount, eventsAfter } from '../projections/event-log.js';
 import type { Db, Projection } from '../projections/projection.js';
@@ -26,6 +27,7 @@ export function rebuild(db: Db, projections: readonly Projection[], onProgress: 
     for (const table of rebuildTables(projections)) db.exec(`DROP TABLE IF EXISTS ${table}`);
     for (const p of projections) if ((p.rebuildTables?.length ?? 0) > 0) db.exec(p.ddl);
   })();
+  forgetStatements(db);
   const folder = createFolder(db, projections);
   let done = 0;
   let lastId = 0;
