@@ -18,6 +18,7 @@ import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
+import { createCheckScheduler, toCheckCompletedData, toCheckResultPayload, toWatchedChecks, type CheckScheduler } from './checks/index.js';
 
 export const AGENT_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -41,6 +42,7 @@ export interface RunningAgent {
   readonly session: string;
   readonly client: MqttClient;
   readonly services: UnitServices;
+  readonly checks: CheckScheduler;
   /** Collect and publish one metrics snapshot now (when connected). */
   publishMetrics(): Promise<void>;
   stop(): Promise<void>;
@@ -119,6 +121,33 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
   });
 
+  // Scheduled checks and probes: results go to retained `checks/{id}` and CheckCompleted events.
+  const probeActions = new Map(config.probes.map((p) => [p.id, p.actions]));
+  let knownChecks = new Set<string>();
+  const checks = createCheckScheduler({
+    checksDir: config.checks.dir,
+    probes: config.probes,
+    defaultTimeoutMs: config.checks.defaultTimeout,
+    maxOutputBytes: config.checks.maxOutputBytes,
+    stateDir: config.stateDir,
+    log: log.child('checks'),
+    now,
+    onResult: (_info, r) => {
+      publishJson(t.check(node, r.check), toCheckResultPayload(node, r), RETAINED);
+      events.emit('CheckCompleted', toCheckCompletedData(r));
+    },
+    onInvalid: (file, err) => log.warn('check refused', { file, reason: err.message }),
+    onChange: (list) => {
+      // A check that left the directory leaves the bus too: clear its retained result.
+      const ids = new Set(list.map((c) => c.id));
+      for (const gone of knownChecks) if (!ids.has(gone)) publishJson(t.check(node, gone), null, RETAINED);
+      knownChecks = ids;
+      if (client.connected) publishJson(t.birth(node), birth(), RETAINED);
+    },
+  });
+  const checkRunnable = (id: string) =>
+    checks.list().find((c) => c.id === id && (c.kind === 'probe' ? (probeActions.get(id) ?? []).includes('run') : config.checks.allowRun === true || (Array.isArray(config.checks.allowRun) && config.checks.allowRun.includes(id))));
+
   function birth(): Birth {
     return {
       v: 1,
@@ -129,7 +158,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       host,
       interval: config.interval / 1000,
       services: services.watched(),
-      checks: [],
+      checks: toWatchedChecks(checks.list(), config.checks.allowRun, probeActions),
     };
   }
 
@@ -194,6 +223,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       replay: (fromSeq: number) => events.replay(fromSeq),
       allowedActions: services.allowedActions,
       runUnitAction: services.runUnitAction,
+      runCheck: async (id: string) => {
+        if (checks.list().every((c) => c.id !== id)) return { outcome: 'refused' as const, message: `${JSON.stringify(id)} is not a check of this agent` };
+        if (checkRunnable(id) === undefined) return { outcome: 'refused' as const, message: `running check ${id} on demand is not allowed by this agent's config` };
+        const r = await checks.runNow(id);
+        return { outcome: 'ok' as const, message: `${r.status}: ${r.message}`.slice(0, 4096) };
+      },
     };
     void handleCommand(ctx, payload).then(({ result, event }) => {
       log.info('command answered', { id: result.id, action: result.action, target: result.target, outcome: result.outcome });
@@ -204,6 +239,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   client.connect();
   updates?.start();
+  await checks.start();
 
   let ticks = 0;
   const timer = setInterval(() => {
@@ -218,10 +254,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
     client,
     services,
+    checks,
     publishMetrics,
     async stop() {
       clearInterval(timer);
       updates?.stop();
+      await checks.stop();
       await services.stop();
       stopping = true;
       if (client.connected) {

@@ -5,3 +5,4 @@ export { createUpdatesChecker } from './collectors/updates.js';
 export { collectHostInfo } from './collectors/host-info.js';
 export { Sequence } from './events/sequence.js';
 export { reconnectDelay } from './mqtt/backoff.js';
+export * from './checks/index.js';

@@ -87,6 +87,7 @@ describe('commands', () => {
       ran.push(`${action} ${unit}`);
       return { ok: true, message: 'done' };
     },
+    runCheck: async (id: string) => (id === 'backups' ? { outcome: 'ok' as const, message: 'OK: fine' } : { outcome: 'refused' as const, message: `${id} is not a check of this agent` }),
   };
   it.each([
     ['not json', 'refused', /invalid command: payload is not JSON/],
@@ -101,6 +102,8 @@ describe('commands', () => {
     ['{"id":"c1","action":"replay","target":"","args":{"fromSeq":7}}', 'ok', /replayed from 7/],
     ['{"id":"c1","action":"replay","target":"","args":{"fromSeq":1}}', 'failed', /no longer kept/],
     ['{"id":"c1","action":"replay","target":""}', 'refused', /needs args.fromSeq/],
+    ['{"id":"c1","action":"run","target":"backups"}', 'ok', /OK: fine/],
+    ['{"id":"c1","action":"run","target":"other"}', 'refused', /not a check of this agent/],
   ])('answers %s with %s', async (payload, outcome, message) => {
     const { result, event } = await handleCommand(ctx, Buffer.from(payload));
     expect(result.outcome).toBe(outcome);

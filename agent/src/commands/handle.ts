@@ -14,6 +14,8 @@ export interface CommandContext {
   /** Actions the config allows on a unit; undefined when the unit is not watched. */
   allowedActions: (unit: string) => readonly UnitAction[] | undefined;
   runUnitAction: (action: UnitAction, unit: string) => Promise<{ ok: boolean; message: string }>;
+  /** Run a check now, if the config allows it. */
+  runCheck: (id: string) => Promise<{ outcome: 'ok' | 'refused' | 'failed'; message: string }>;
 }
 
 type Outcome = CommandResult['outcome'];
@@ -72,6 +74,13 @@ export async function handleCommand(ctx: CommandContext, payload: Buffer): Promi
       const r = ctx.replay(from);
       return done(r.ok ? 'ok' : 'failed', r.message);
     }
+    case 'run':
+      try {
+        const r = await ctx.runCheck(cmd.target);
+        return done(r.outcome, r.message);
+      } catch (err) {
+        return done('failed', `run ${cmd.target} failed: ${(err as Error).message}`);
+      }
     default: {
       if (!isUnitAction(cmd.action)) return done('refused', `action ${cmd.action} is not supported by this agent yet`);
       const allowed = ctx.allowedActions(cmd.target);

@@ -77,6 +77,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
           broker: { url: local, prefix, username: bootstrap.secrets.agent.username, password: bootstrap.secrets.agent.password },
           interval: opts.intervalSeconds,
           stateDir: join(dataDir, 'agent'),
+          checks: { dir: join(dataDir, 'checks.d') },
         },
         'hub',
       );
