@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
 import { createTopics, type Birth, type Logger, type Metrics, type Status } from '@sitrep/schemas';
-import { handleCommand } from './commands/handle.js';
+import { handleCommand, type ServiceAction } from './commands/handle.js';
 import type { ResolvedAgentConfig } from './config/load.js';
 import { collectHostInfo } from './collectors/host-info.js';
 import { createMetricsCollector } from './collectors/proc-metrics.js';
@@ -18,6 +18,8 @@ import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
+import { startProcessServices } from './services/processes.js';
+import type { Supervisor } from './supervisor/index.js';
 import { createCheckScheduler, toCheckCompletedData, toCheckResultPayload, toWatchedChecks, type CheckScheduler } from './checks/index.js';
 
 export const AGENT_VERSION: string = (
@@ -43,6 +45,7 @@ export interface RunningAgent {
   readonly client: MqttClient;
   readonly services: UnitServices;
   readonly checks: CheckScheduler;
+  readonly processes: Supervisor;
   /** Collect and publish one metrics snapshot now (when connected). */
   publishMetrics(): Promise<void>;
   stop(): Promise<void>;
@@ -148,6 +151,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const checkRunnable = (id: string) =>
     checks.list().find((c) => c.id === id && (c.kind === 'probe' ? (probeActions.get(id) ?? []).includes('run') : config.checks.allowRun === true || (Array.isArray(config.checks.allowRun) && config.checks.allowRun.includes(id))));
 
+  const processes = await startProcessServices({
+    config,
+    log,
+    now,
+    events,
+    publishState: (id, state) => publishJson(t.service(node, id), state, RETAINED),
+    publishLogs: (id, batch) => {
+      if (client.connected) publishJson(t.logs(node, id), batch, { qos: 0, retain: false });
+    },
+  });
+
   function birth(): Birth {
     return {
       v: 1,
@@ -157,7 +171,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       agent: { version: AGENT_VERSION, pid: process.pid },
       host,
       interval: config.interval / 1000,
-      services: services.watched(),
+      services: [...services.watched(), ...processes.watched()],
       checks: toWatchedChecks(checks.list(), config.checks.allowRun, probeActions),
     };
   }
@@ -221,8 +235,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       now,
       rebirth: announce,
       replay: (fromSeq: number) => events.replay(fromSeq),
-      allowedActions: services.allowedActions,
-      runUnitAction: services.runUnitAction,
+      allowedActions: (target: string) => services.allowedActions(target) ?? processes.allowedActions(target),
+      runAction: (action: ServiceAction, target: string) =>
+        services.allowedActions(target) !== undefined && action !== 'kill'
+          ? services.runUnitAction(action, target)
+          : processes.command(target, action),
       runCheck: async (id: string) => {
         if (checks.list().every((c) => c.id !== id)) return { outcome: 'refused' as const, message: `${JSON.stringify(id)} is not a check of this agent` };
         if (checkRunnable(id) === undefined) return { outcome: 'refused' as const, message: `running check ${id} on demand is not allowed by this agent's config` };
@@ -244,7 +261,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   let ticks = 0;
   const timer = setInterval(() => {
     void publishMetrics();
-    if (++ticks % RESOURCE_EVERY_INTERVALS === 0) void services.refreshResources();
+    if (++ticks % RESOURCE_EVERY_INTERVALS === 0) {
+      void services.refreshResources();
+      processes.sample();
+    }
   }, config.interval);
 
   return {
@@ -255,11 +275,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     client,
     services,
     checks,
+    processes,
     publishMetrics,
     async stop() {
       clearInterval(timer);
       updates?.stop();
       await checks.stop();
+      await processes.stop();
       await services.stop();
       stopping = true;
       if (client.connected) {

@@ -83,7 +83,7 @@ describe('commands', () => {
     rebirth: async () => undefined,
     replay: (from: number) => (from >= 5 ? { ok: true, message: `replayed from ${from}` } : { ok: false, message: 'seq 1 is no longer kept' }),
     allowedActions: (unit: string) => (unit === 'nginx.service' ? (['restart'] as const) : unit === 'ro.service' ? ([] as const) : undefined),
-    runUnitAction: async (action: string, unit: string) => {
+    runAction: async (action: string, unit: string) => {
       ran.push(`${action} ${unit}`);
       return { ok: true, message: 'done' };
     },
@@ -95,7 +95,7 @@ describe('commands', () => {
     ['{"id":"c1","action":"stop","target":"nginx.service"}', 'refused', /not allowed by this agent's config \(allowed: restart\)/],
     ['{"id":"c1","action":"start","target":"ro.service"}', 'refused', /allowed: none/],
     ['{"id":"c1","action":"restart","target":"sshd.service"}', 'refused', /not a service this agent watches/],
-    ['{"id":"c1","action":"kill","target":"nginx.service"}', 'refused', /not supported/],
+    ['{"id":"c1","action":"kill","target":"nginx.service"}', 'refused', /not allowed by this agent's config/],
     ['{"id":"c1","action":"restart","target":"nginx.service","expiresAt":999}', 'expired', /expired 1 ms/],
     ['{"id":"c1","action":"restart","target":"nginx.service"}', 'ok', /done/],
     ['{"id":"c1","action":"rebirth","target":""}', 'ok', /republished/],

@@ -9,6 +9,7 @@ import { brokerCommand } from './commands/broker.js';
 import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
+import { checkCommand } from './commands/check.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -22,6 +23,7 @@ Commands:
   projector    fold the event stream into SQLite
   user         add, passwd, remove, list identities
   node enroll  create a host's agent identity and print its install command
+  check        add, remove, list, status, run the agent's scheduled checks
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   projector: projectorCommand,
   user: userCommand,
   node: nodeCommand,
+  check: checkCommand,
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -63,7 +66,7 @@ function explain(err: unknown): { message: string; code: number } {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
     const { message, code } = explain(err);
     process.stderr.write(`sitrep: ${message}\n`);

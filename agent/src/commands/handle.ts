@@ -4,16 +4,17 @@
  */
 import { codecs, type Command, type CommandCompleted, type CommandResult } from '@sitrep/schemas';
 
-export type UnitAction = 'start' | 'stop' | 'restart';
+/** Actions on a service: systemd units take the first three, supervised processes all four. */
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'kill';
 
 export interface CommandContext {
   node: string;
   now: () => number;
   rebirth: () => Promise<void>;
   replay: (fromSeq: number) => { ok: boolean; message: string };
-  /** Actions the config allows on a unit; undefined when the unit is not watched. */
-  allowedActions: (unit: string) => readonly UnitAction[] | undefined;
-  runUnitAction: (action: UnitAction, unit: string) => Promise<{ ok: boolean; message: string }>;
+  /** Actions the config allows on a service; undefined when the agent does not watch it. */
+  allowedActions: (target: string) => readonly ServiceAction[] | undefined;
+  runAction: (action: ServiceAction, target: string) => Promise<{ ok: boolean; message: string }>;
   /** Run a check now, if the config allows it. */
   runCheck: (id: string) => Promise<{ outcome: 'ok' | 'refused' | 'failed'; message: string }>;
 }
@@ -37,8 +38,8 @@ function answer(ctx: CommandContext, cmd: Partial<Command>, outcome: Outcome, me
   };
 }
 
-function isUnitAction(action: string): action is UnitAction {
-  return action === 'start' || action === 'stop' || action === 'restart';
+function isServiceAction(action: string): action is ServiceAction {
+  return action === 'start' || action === 'stop' || action === 'restart' || action === 'kill';
 }
 
 export async function handleCommand(ctx: CommandContext, payload: Buffer): Promise<CommandAnswer> {
@@ -82,13 +83,13 @@ export async function handleCommand(ctx: CommandContext, payload: Buffer): Promi
         return done('failed', `run ${cmd.target} failed: ${(err as Error).message}`);
       }
     default: {
-      if (!isUnitAction(cmd.action)) return done('refused', `action ${cmd.action} is not supported by this agent yet`);
+      if (!isServiceAction(cmd.action)) return done('refused', `action ${cmd.action} is not supported by this agent`);
       const allowed = ctx.allowedActions(cmd.target);
       if (allowed === undefined) return done('refused', `${JSON.stringify(cmd.target)} is not a service this agent watches`);
       if (!allowed.includes(cmd.action)) {
         return done('refused', `action ${cmd.action} on ${cmd.target} is not allowed by this agent's config (allowed: ${allowed.join(', ') || 'none'})`);
       }
-      const r = await ctx.runUnitAction(cmd.action, cmd.target);
+      const r = await ctx.runAction(cmd.action, cmd.target);
       return done(r.ok ? 'ok' : 'failed', r.message);
     }
   }

@@ -1,0 +1,109 @@
+/**
+ * `sitrep check add|remove|list|status|run`: the host operator's view of the agent's scripted
+ * checks. Files go to the agent's checks directory, which a running agent watches, so changes are
+ * picked up without a restart; `status` reads the results the agent saved; `run` runs one here.
+ */
+import { parseConfig, AgentConfig } from '@sitrep/schemas/config';
+import { addCheck, CheckError, describeChecks, DEFAULT_CONFIG_PATH, formatCheckTable, formatLocalTime, readCheckState, removeCheck, runScript } from '@sitrep/agent';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parse } from '../args.js';
+import { CliError } from '../errors.js';
+
+export const CHECK_HELP = `sitrep check: the agent's scheduled checks on this host
+
+Usage:
+  sitrep check add FILE [--replace]   validate a script's header and install it
+  sitrep check remove ID
+  sitrep check list                    id, name, version, schedule, last status, last and next run
+  sitrep check status ID [--details]   the last result (with its output when --details)
+  sitrep check run ID                  run it now, here, and print the result
+
+Options:
+  --config PATH   the agent config (for checks.dir and stateDir)   default ${DEFAULT_CONFIG_PATH}
+  --dir DIR       the checks directory (overrides the config)
+  --state DIR     the agent's state directory (overrides the config)
+`;
+
+interface Where {
+  dir: string;
+  stateDir: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+/** Where the checks live: from the agent config when readable, else defaults, flags win. */
+function where(v: { config?: string; dir?: string; state?: string }): Where {
+  const path = v.config ?? DEFAULT_CONFIG_PATH;
+  let checks = { dir: '/etc/sitrep/checks.d', defaultTimeout: 20_000, maxOutputBytes: 64 * 1024 };
+  let stateDir = '/var/lib/sitrep-agent';
+  if (existsSync(path)) {
+    // Only the paths matter here, so the broker section may be incomplete on this host.
+    const raw = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const c = parseConfig(AgentConfig, { broker: { url: 'mqtt://x', username: 'x', password: 'x' }, ...raw, node: undefined }, path);
+    checks = c.checks;
+    stateDir = c.stateDir;
+  } else if (v.config !== undefined) {
+    throw new CliError(`check: no agent config at ${path}`);
+  }
+  return { dir: v.dir ?? checks.dir, stateDir: v.state ?? stateDir, timeoutMs: checks.defaultTimeout, maxOutputBytes: checks.maxOutputBytes };
+}
+
+export async function checkCommand(argv: string[]): Promise<void> {
+  const [sub, arg, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') return void process.stdout.write(CHECK_HELP);
+  const positional = sub === 'list' ? [arg, ...rest].filter((a): a is string => a !== undefined) : rest;
+  if (sub !== 'list' && (arg === undefined || arg.startsWith('-'))) throw new CliError(`check ${sub}: missing ${sub === 'add' ? 'FILE' : 'ID'}\n\n${CHECK_HELP}`);
+  const v = parse(`check ${sub}`, positional, {
+    config: { type: 'string' },
+    dir: { type: 'string' },
+    state: { type: 'string' },
+    replace: { type: 'boolean' },
+    details: { type: 'boolean' },
+  });
+  const w = where(v);
+  try {
+    switch (sub) {
+      case 'add': {
+        const added = await addCheck(w.dir, arg!, { replace: v.replace === true });
+        process.stdout.write(`${added.replaced.length > 0 ? "replaced" : "added"} check ${added.check.id} (${added.check.name}, ${added.check.schedule.text}) in ${w.dir}\n`);
+        return;
+      }
+      case 'remove':
+        for (const f of await removeCheck(w.dir, arg!)) process.stdout.write(`removed ${f}\n`);
+        return;
+      case 'list': {
+        const listing = await describeChecks(w.dir, w.stateDir, w.timeoutMs);
+        process.stdout.write(formatCheckTable(listing.checks));
+        for (const bad of listing.invalid) process.stdout.write(`refused: ${bad.error.message}\n`);
+        return;
+      }
+      case 'status': {
+        const state = await readCheckState(w.stateDir);
+        const entry = state?.checks[arg!];
+        if (entry === undefined) throw new CliError(`check status: no result for ${arg} yet (has the agent run it? state: ${w.stateDir})`);
+        const when = (ms: number | null) => (ms === null ? '-' : formatLocalTime(ms));
+        process.stdout.write(
+          `${entry.id}: ${entry.lastStatus ?? '-'} ${entry.lastMessage ?? ''}\n  last run ${when(entry.lastRun)}, took ${entry.lastDurationMs ?? '-'} ms, exit ${entry.lastExitCode ?? '-'}\n  next run ${when(entry.nextRun)} (${entry.schedule})\n`,
+        );
+        if (v.details === true && entry.lastOutput !== null) process.stdout.write(`--- output ---\n${entry.lastOutput}\n`);
+        return;
+      }
+      case 'run': {
+        const listing = await describeChecks(w.dir, undefined, w.timeoutMs);
+        const check = listing.checks.find((c) => c.id === arg);
+        if (check === undefined) throw new CliError(`check run: no check ${arg} in ${w.dir}`);
+        if (check.path === null) throw new CliError(`check run: ${arg} is a probe; the agent runs it`);
+        const r = await runScript(check.id, check.path, { timeoutMs: check.timeoutMs, maxOutputBytes: w.maxOutputBytes });
+        process.stdout.write(`${r.check}: ${r.status} ${r.message} (${Math.round(r.durationMs)} ms)\n${r.output ?? ''}`);
+        if (r.status === 'FAILURE' || r.status === 'ERROR') process.exitCode = 1;
+        return;
+      }
+      default:
+        throw new CliError(`unknown check command ${JSON.stringify(sub)}\n\n${CHECK_HELP}`);
+    }
+  } catch (err) {
+    if (err instanceof CheckError) throw new CliError(`check ${sub}: ${err.message}`);
+    throw err;
+  }
+}
