@@ -3,7 +3,7 @@
  * lines of each unit as evidence for transitions, and hands out batches once a second, rate
  * limited per unit: a flood is counted and summarised, not forwarded line by line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { LogBatch, Logger } from '@sitrep/schemas';
 
@@ -133,4 +133,19 @@ export function startJournalFollower(opts: JournalFollowerOptions): JournalFollo
       child = null;
     },
   };
+}
+
+/**
+ * The last `n` journal lines of a unit, read once (`journalctl -u UNIT -n N -o cat`): evidence for
+ * a transition that happened before the follower saw any line of it (just after start-up).
+ */
+export function journalTail(unit: string, n: number, timeoutMs = 2000): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile(
+      'journalctl',
+      ['--no-pager', '-o', 'cat', '-n', String(n), '-u', unit],
+      { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1024 * 1024 },
+      (err, stdout) => resolve(err ? [] : stdout.split('\n').filter((l) => l !== '').slice(-n)),
+    );
+  });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Birth, LogBatch, Logger, ServiceState } from '@sitrep/schemas';
 import type { ResolvedAgentConfig } from '../config/load.js';
 import type { EventPublisher } from '../events/publisher.js';
-import { startJournalFollower, type JournalFollower } from '../journal/follower.js';
+import { journalTail, startJournalFollower, type JournalFollower } from '../journal/follower.js';
 import { runUnitAction, type UnitAction } from '../systemd/control.js';
 import { discoverUnits } from '../systemd/discovery.js';
 import { exitOf } from '../systemd/unit-props.js';
@@ -43,7 +43,8 @@ export async function startUnitServices(o: UnitServicesOptions): Promise<UnitSer
   const { config, log } = o;
   const configured: UnitSpec[] = config.services.map((s) => ({ unit: s.unit, expect: s.expect, actions: s.actions, discovered: false }));
   // Transitions waiting for their evidence; run at once on stop so none is lost.
-  const pendingEvidence = new Map<NodeJS.Timeout, () => void>();
+  const pendingEvidence = new Map<NodeJS.Timeout, () => Promise<void>>();
+  const reporting = new Map<string, Promise<void>>();
   let journal: JournalFollower | null = null;
   if (config.journal.enabled) {
     journal = startJournalFollower({
@@ -65,9 +66,12 @@ export async function startUnitServices(o: UnitServicesOptions): Promise<UnitSer
     onState: (s) => o.publishState(s.service, s),
     onRemoved: (unit) => o.publishState(unit, null),
     onTransition: (t) => {
-      const report = () => {
+      const report = async () => {
         const { exitCode, signal } = t.to === 'failed' || t.to === 'stopped' ? exitOf(t.props) : { exitCode: null, signal: null };
         log.info('service changed state', { unit: t.unit, from: t.from, to: t.to, result: t.props.result, signal });
+        let lastLines = journal?.lastLines(t.unit) ?? [];
+        // Nothing seen yet (the follower had just started): ask the journal directly.
+        if (lastLines.length === 0 && journal !== null && config.systemd.evidenceLines > 0) lastLines = await journalTail(t.unit, config.systemd.evidenceLines);
         o.events.emit('ServiceStateChanged', {
           service: t.unit,
           from: t.from,
@@ -76,14 +80,20 @@ export async function startUnitServices(o: UnitServicesOptions): Promise<UnitSer
           result: t.props.result.slice(0, 64),
           exitCode,
           signal,
-          lastLines: (journal?.lastLines(t.unit) ?? []).map((l) => l.slice(0, 4096)),
+          lastLines: lastLines.map((l) => l.slice(0, 4096)),
         });
+      };
+      // Reports of one unit run one after another, so their events keep the order of the changes.
+      const queued = () => {
+        const next = (reporting.get(t.unit) ?? Promise.resolve()).then(report, report);
+        reporting.set(t.unit, next);
+        return next;
       };
       const timer = setTimeout(() => {
         pendingEvidence.delete(timer);
-        report();
+        void queued();
       }, EVIDENCE_DELAY_MS);
-      pendingEvidence.set(timer, report);
+      pendingEvidence.set(timer, queued);
     },
   });
 
@@ -131,9 +141,10 @@ export async function startUnitServices(o: UnitServicesOptions): Promise<UnitSer
       clearInterval(discovery);
       for (const [timer, report] of pendingEvidence) {
         clearTimeout(timer);
-        report();
+        void report();
       }
       pendingEvidence.clear();
+      await Promise.all(reporting.values());
       journal?.stop();
       await watcher.stop();
     },
