@@ -5,7 +5,7 @@
  * the projector's own events are folded as they are appended. Live folding and rebuilds walk the
  * log through this one function, which is why they produce the same rows.
  */
-import { agentEventAt, checkpoint, saveCheckpoint } from '../projections/event-log.js';
+import { advanceCheckpoint, agentEventAt, checkpoint, saveCheckpoint } from '../projections/event-log.js';
 import type { Db, FoldContext, LoggedEvent, Projection } from '../projections/projection.js';
 
 export interface Folder {
@@ -49,6 +49,11 @@ export function createFolder(db: Db, projections: readonly Projection[]): Folder
         return;
       }
       const seq = e.seq!;
+      // The common case in one statement: the next seq, nothing waiting behind it.
+      if (advanceCheckpoint(db, e.node, seq, now)) {
+        evolve(ctx, e);
+        return;
+      }
       // The first event ever seen from a node sets where its log starts: what came before the
       // projector existed cannot be asked for.
       const cp = checkpoint(db, e.node) ?? { contiguous_seq: seq - 1, max_seq: seq - 1 };

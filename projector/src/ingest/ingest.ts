@@ -110,15 +110,19 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
   }
 
-  const tx = db.transaction((topic: string, payload: Uint8Array): IngestOutcome => {
+  function body(topic: string, payload: Uint8Array): IngestOutcome {
     const at = now();
     const outcome = fold(topic, payload, at);
     if (outcome.kind === 'dead-letter') recordDeadLetter(db, topic, outcome.reason, payload, at);
     return outcome;
-  });
+  }
+  const tx = db.transaction(body);
 
   return (topic, payload) => {
-    const outcome = tx(topic, payload);
+    // Inside the caller's transaction (the consumer's batch) no savepoint of our own: a throw
+    // here makes the caller roll the whole batch back anyway (consumer.ts abort), and a savepoint
+    // per message costs a sub-journal copy of every page the message touches.
+    const outcome = db.inTransaction ? body(topic, payload) : tx(topic, payload);
     if (outcome.kind === 'dead-letter') log.warn('dead letter', { topic: topic.slice(0, 200), reason: outcome.reason });
     return outcome;
   };

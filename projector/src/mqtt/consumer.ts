@@ -5,8 +5,9 @@
  * transaction holding the message committed (NOTES-mqtt.md), so a crash loses nothing.
  *
  * Messages are folded in batches: every message that arrives before the event loop turns joins
- * one transaction (each in its own savepoint, so one bad message never spoils the others), and
- * their PUBACKs are held back until that transaction commits. mqtt.js writes a PUBACK as soon as
+ * one transaction (an invalid message is a dead letter, not an error; an SQLite error rolls the
+ * whole batch back and the broker redelivers it), and their PUBACKs are held back until that
+ * transaction commits. mqtt.js writes a PUBACK as soon as
  * handleMessage calls back; holding them is done by intercepting the client's packet writer.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';

@@ -69,12 +69,11 @@ export function toLogged(r: Row): LoggedEvent {
 /** Append an agent event; null when (node, seq) is already in the log (a redelivery). */
 export function appendAgentEvent(db: Db, e: AgentEvent, receivedAt: number): LoggedEvent | null {
   const data = JSON.stringify(e.data);
-  const r = db
-    .prepare(
-      `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`,
-    )
-    .run(e.node, e.seq, e.session, e.ts, e.type, data, receivedAt);
+  const r = sql(
+    db,
+    `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`,
+  ).run(e.node, e.seq, e.session, e.ts, e.type, data, receivedAt);
   if (r.changes === 0) return null;
   return { id: Number(r.lastInsertRowid), node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
 }
@@ -90,12 +89,11 @@ export interface DerivedEvent {
 /** Append an event the projector derived; `key` makes deriving it again (a redelivery) a no-op. */
 export function appendDerivedEvent(db: Db, e: DerivedEvent, key: string): LoggedEvent | null {
   const session = e.session ?? 'projector';
-  const r = db
-    .prepare(
-      `INSERT INTO events (node, seq, session, ts, type, data, origin, derived_key, received_at)
-       VALUES (?, NULL, ?, ?, ?, ?, 'projector', ?, ?) ON CONFLICT DO NOTHING`,
-    )
-    .run(e.node, session, e.ts, e.type, JSON.stringify(e.data), key, e.ts);
+  const r = sql(
+    db,
+    `INSERT INTO events (node, seq, session, ts, type, data, origin, derived_key, received_at)
+     VALUES (?, NULL, ?, ?, ?, ?, 'projector', ?, ?) ON CONFLICT DO NOTHING`,
+  ).run(e.node, session, e.ts, e.type, JSON.stringify(e.data), key, e.ts);
   if (r.changes === 0) return null;
   return { id: Number(r.lastInsertRowid), node: e.node, seq: null, session, ts: e.ts, type: e.type, data: e.data, origin: 'projector', receivedAt: e.ts };
 }
@@ -114,6 +112,14 @@ export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number
     `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at`,
   ).run(node, cp.contiguous_seq, cp.max_seq, now);
+}
+
+/** Move the checkpoint past `seq` when it is the next one and nothing waits behind it; false otherwise. */
+export function advanceCheckpoint(db: Db, node: string, seq: number, now: number): boolean {
+  return (
+    sql(db, 'UPDATE checkpoints SET contiguous_seq = @seq, max_seq = @seq, updated_at = @now WHERE node = @node AND contiguous_seq = @seq - 1 AND max_seq = @seq - 1')
+      .run({ seq, now, node }).changes === 1
+  );
 }
 
 /** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */

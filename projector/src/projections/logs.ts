@@ -30,8 +30,7 @@ export const logLines: Projection = {
       const ts = b.lines[b.lines.length - 1]?.ts ?? 0;
       insert.run(b.node, b.source, ts, `[${b.dropped} lines not forwarded: rate limit]`, 4, null);
     }
-    const cutoff = db
-      .prepare('SELECT id FROM log_lines WHERE node = ? AND source = ? ORDER BY id DESC LIMIT 1 OFFSET ?')
+    const cutoff = sql(db, 'SELECT id FROM log_lines WHERE node = ? AND source = ? ORDER BY id DESC LIMIT 1 OFFSET ?')
       .get(b.node, b.source, LINES_PER_SOURCE) as { id: number } | undefined;
     if (cutoff !== undefined) sql(db, 'DELETE FROM log_lines WHERE node = ? AND source = ? AND id <= ?').run(b.node, b.source, cutoff.id);
   },

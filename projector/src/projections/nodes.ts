@@ -75,8 +75,7 @@ export function listNodes(db: Db): NodeRow[] {
 }
 
 export function touchNode(db: Db, node: string, now: number): void {
-  ensure(db, node, now);
-  sql(db, 'UPDATE nodes SET last_seen = max(last_seen, ?) WHERE node = ?').run(now, node);
+  sql(db, 'INSERT INTO nodes (node, last_seen) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)').run(node, now);
 }
 
 /** Fold a status; returns the events it derived (NodeLost, NodeReturned), already in the log. */

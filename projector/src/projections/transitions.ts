@@ -59,34 +59,46 @@ interface Timeline {
   since: number;
 }
 
-function addToBuckets(db: Db, node: string, service: string, from: number, to: number, healthy: boolean): void {
-  const upsert = sql(db, 
-    `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, ?, ?, 0)
-     ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms, total_ms = total_ms + excluded.total_ms`,
+/**
+ * Add [from, to) to the hourly buckets. The transition at `to` is counted in the row of its hour
+ * when that row is written here anyway; true when it was.
+ */
+function addToBuckets(db: Db, node: string, service: string, from: number, to: number, healthy: boolean, countHour: number): boolean {
+  const upsert = sql(db,
+    `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms, total_ms = total_ms + excluded.total_ms,
+       transitions = transitions + excluded.transitions`,
   );
+  let counted = false;
   for (let start = from; start < to; ) {
     const hour = Math.floor(start / HOUR) * HOUR;
     const end = Math.min(to, hour + HOUR);
-    upsert.run(node, service, hour, healthy ? end - start : 0, end - start);
+    const count = end === to && hour === countHour ? 1 : 0;
+    upsert.run(node, service, hour, healthy ? end - start : 0, end - start, count);
+    counted ||= count === 1;
     start = end;
   }
+  return counted;
 }
 
 function foldTransition(db: Db, e: LoggedEvent): void {
   const d = e.data as { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
   const prev = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(e.node, d.service) as Timeline | undefined;
   const expect = d.expect ?? prev?.expect ?? 'running';
-  sql(db, 
+  sql(db,
     `INSERT INTO transitions (event_id, node, service, ts, from_state, to_state, expect, result, exit_code, signal, last_lines)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
+  const hour = Math.floor(e.ts / HOUR) * HOUR;
   // Clock skew can put an event before the previous one: never count negative time.
-  if (prev !== undefined && e.ts > prev.since) addToBuckets(db, e.node, d.service, prev.since, e.ts, isHealthy(prev.state, prev.expect));
-  sql(db, 
-    `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, 0, 0, 1)
-     ON CONFLICT (node, service, hour) DO UPDATE SET transitions = transitions + 1`,
-  ).run(e.node, d.service, Math.floor(e.ts / HOUR) * HOUR);
-  sql(db, 
+  const counted = prev !== undefined && e.ts > prev.since && addToBuckets(db, e.node, d.service, prev.since, e.ts, isHealthy(prev.state, prev.expect), hour);
+  if (!counted) {
+    sql(db,
+      `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, 0, 0, 1)
+       ON CONFLICT (node, service, hour) DO UPDATE SET transitions = transitions + 1`,
+    ).run(e.node, d.service, hour);
+  }
+  sql(db,
     `INSERT INTO service_timeline (node, service, state, expect, since) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = max(since, excluded.since)`,
   ).run(e.node, d.service, d.to, expect, e.ts);
