@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
 import { createTopics, type Birth, type Logger, type Metrics, type Status } from '@sitrep/schemas';
 import { handleCommand, type ServiceAction } from './commands/handle.js';
+import { createRateLimiter } from './commands/rate-limit.js';
 import type { ResolvedAgentConfig } from './config/load.js';
 import { collectHostInfo } from './collectors/host-info.js';
 import { createMetricsCollector } from './collectors/proc-metrics.js';
@@ -228,9 +229,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     else log.warn('connection error', { error: err.message });
   });
 
+  // 5 commands a second, bursts of 20: more than any person clicks, less than a runaway script.
+  const commandRate = createRateLimiter(5, 20, now);
   client.on('message', (topic, payload) => {
     if (topic !== t.cmd(node)) return;
     const ctx = {
+      allowNow: () => commandRate.take(),
       node,
       now,
       rebirth: announce,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@sitrep/schemas/config';
 import { loadAgentConfig, reconnectDelay, Sequence } from '../src/index.js';
 import { handleCommand } from '../src/commands/handle.js';
+import { createRateLimiter } from '../src/commands/rate-limit.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'sitrep-agent-'));
 
@@ -117,6 +118,18 @@ describe('commands', () => {
     await handleCommand(ctx, Buffer.from('{"id":"b","action":"restart","target":"nginx.service","expiresAt":1}'));
     await handleCommand(ctx, Buffer.from('{"id":"c","action":"restart","target":"nginx.service"}'));
     expect(ran).toEqual(['restart nginx.service']);
+  });
+
+  it('refuses commands past the rate limit, and accepts again once tokens refill', async () => {
+    let clock = 0;
+    const limiter = createRateLimiter(5, 20, () => clock);
+    const limited = { ...ctx, allowNow: () => limiter.take() };
+    const outcomes: string[] = [];
+    for (let i = 0; i < 25; i++) outcomes.push((await handleCommand(limited, Buffer.from('{"id":"f","action":"rebirth","target":""}'))).result.outcome);
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(20);
+    expect((await handleCommand(limited, Buffer.from('{"id":"f","action":"rebirth","target":""}'))).result.message).toMatch(/rate limited/);
+    clock += 1000;
+    expect((await handleCommand(limited, Buffer.from('{"id":"g","action":"rebirth","target":""}'))).result.outcome).toBe('ok');
   });
 
   it('echoes the id of an invalid command so the sender can match the refusal', async () => {

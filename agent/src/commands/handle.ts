@@ -15,6 +15,8 @@ export interface CommandContext {
   /** Actions the config allows on a service; undefined when the agent does not watch it. */
   allowedActions: (target: string) => readonly ServiceAction[] | undefined;
   runAction: (action: ServiceAction, target: string) => Promise<{ ok: boolean; message: string }>;
+  /** False when commands arrive faster than the agent accepts them. */
+  allowNow?: () => boolean;
   /** Run a check now, if the config allows it. */
   runCheck: (id: string) => Promise<{ outcome: 'ok' | 'refused' | 'failed'; message: string }>;
 }
@@ -58,6 +60,7 @@ export async function handleCommand(ctx: CommandContext, payload: Buffer): Promi
   }
   const cmd = decoded.value;
   const done = (outcome: Outcome, message: string) => answer(ctx, cmd, outcome, message, started);
+  if (ctx.allowNow !== undefined && !ctx.allowNow()) return done('refused', 'too many commands: rate limited, try again in a few seconds');
   if (cmd.expiresAt !== undefined && cmd.expiresAt < started) {
     return done('expired', `command expired ${started - cmd.expiresAt} ms before it arrived`);
   }
