@@ -137,3 +137,16 @@ describe('commands', () => {
     expect(result).toMatchObject({ id: 'c9', action: 'nope', outcome: 'refused' });
   });
 });
+
+describe('host info', () => {
+  it('reads os-release and the default route', async () => {
+    const { parseOsRelease, defaultRouteInterface } = await import('../src/collectors/host-info.js');
+    expect(parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n')).toEqual({ distro: 'Debian GNU/Linux', release: '12' });
+    expect(parseOsRelease('NAME=Arch Linux\nBUILD_ID=rolling\n')).toEqual({ distro: 'Arch Linux', release: '' });
+    const routes = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
+      'eth1\t0010A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\n' +
+      'eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\n';
+    expect(defaultRouteInterface(routes)).toBe('eth0');
+    expect(defaultRouteInterface('Iface\tDestination\n')).toBeNull();
+  });
+});
