@@ -132,6 +132,19 @@ describe('alerts', () => {
     expect(fleetSummary(f.db, f.now(), 3).nodes).toMatchObject({ total: 1, online: 0, stale: 1 });
   });
 
+  it('measures staleness in the interval the node announced in its birth', () => {
+    const f = fixture(T0);
+    f.send(t.status('n1'), status('n1', 'online'));
+    f.send(t.birth('n1'), {
+      v: 1, node: 'n1', session: 's1', ts: T0, agent: { version: '1', pid: 1 }, interval: 60, services: [], checks: [],
+      host: { hostname: 'h', platform: 'linux', distro: 'd', release: 'r', kernel: 'k', arch: 'x64', machineId: null, bootTime: null, ips: [], mac: null },
+    });
+    f.advance(179_000);
+    expect(fleetSummary(f.db, f.now(), 3).nodes.stale).toBe(0);
+    f.advance(2000);
+    expect(fleetSummary(f.db, f.now(), 3).nodes.stale).toBe(1);
+  });
+
   it('opens on a failing check and publishes retained alerts and summary on change only', () => {
     const f = fixture(T0);
     const a = alerting(f);

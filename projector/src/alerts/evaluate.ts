@@ -11,6 +11,7 @@
 import type { Alert } from '@sitrep/schemas';
 import { openAlerts } from '../projections/alerts.js';
 import { currentChecks } from '../projections/checks.js';
+import { sql } from '../db/statements.js';
 import { listNodes } from '../projections/nodes.js';
 import type { Db } from '../projections/projection.js';
 import { listServices } from '../projections/services.js';
@@ -45,21 +46,20 @@ export interface AlertChanges {
   close: { alert: Alert; reason: string }[];
 }
 
-/** Metrics interval of a node, from its birth; 10 s when unknown. */
-function intervalMs(birth: string | null): number {
-  if (birth === null) return 10_000;
-  try {
-    const seconds = (JSON.parse(birth) as { interval?: unknown }).interval;
-    return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : 10_000;
-  } catch {
-    return 10_000;
-  }
-}
-
+/**
+ * Online nodes silent for more than `staleIntervals` of their metrics interval (from the birth;
+ * 10 s when unknown). SQLite reads the interval out of the birth JSON: this runs every tick, and
+ * parsing every node's whole birth in JavaScript each time would cost more than the rest.
+ */
 export function staleNodes(db: Db, now: number, staleIntervals: number): Set<string> {
+  const rows = sql(
+    db,
+    `SELECT node, last_seen, json_extract(birth, '$.interval') AS interval FROM nodes WHERE state = 'online'`,
+  ).all() as { node: string; last_seen: number; interval: unknown }[];
   const stale = new Set<string>();
-  for (const n of listNodes(db)) {
-    if (n.state === 'online' && now - n.last_seen > staleIntervals * intervalMs(n.birth)) stale.add(n.node);
+  for (const r of rows) {
+    const ms = typeof r.interval === 'number' && r.interval > 0 ? r.interval * 1000 : 10_000;
+    if (now - r.last_seen > staleIntervals * ms) stale.add(r.node);
   }
   return stale;
 }
@@ -98,17 +98,15 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
 export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy): AlertChanges {
   const want = desiredAlerts(db, now, policy);
   const open = openAlerts(db);
+  const nodeState = new Map(listNodes(db).map((n) => [n.node, n.state]));
   const openIds = new Set(open.map((a) => a.id));
   return {
     open: [...want.values()].filter((a) => !openIds.has(a.id)),
-    close: open.filter((a) => !want.has(a.id)).map((alert) => ({ alert, reason: closeReason(db, alert) })),
+    close: open.filter((a) => !want.has(a.id)).map((alert) => ({ alert, reason: closeReason(alert, nodeState.get(alert.node)) })),
   };
 }
 
-function closeReason(db: Db, a: Alert): string {
-  if (a.kind === 'service_down') {
-    const node = listNodes(db).find((n) => n.node === a.node);
-    if (node !== undefined && node.state !== 'online') return `suppressed: node ${node.state}`;
-  }
+function closeReason(a: Alert, nodeState: string | undefined): string {
+  if (a.kind === 'service_down' && nodeState !== undefined && nodeState !== 'online') return `suppressed: node ${nodeState}`;
   return 'recovered';
 }
