@@ -75,6 +75,31 @@ export class IdentityStore {
     return password;
   }
 
+  /**
+   * Create or update many identities that share one password, with one hash and one write: the
+   * fleet simulator enrolls thousands of nodes, and one scrypt per node plus one rewrite of the
+   * file per node would take minutes. Returns how many were created (the rest got the new password).
+   */
+  async upsertMany(entries: readonly { username: string; role: Role; node?: string }[], password: string): Promise<number> {
+    this.refresh();
+    const hash = await hashPassword(password);
+    const byName = new Map(this.identities.map((i) => [i.username, i]));
+    const createdAt = new Date().toISOString();
+    let created = 0;
+    for (const e of entries) {
+      const old = byName.get(e.username);
+      if (old === undefined) created += 1;
+      else if (old.role !== e.role || old.node !== e.node) {
+        throw new IdentityError('IDENTITY_EXISTS', `identity ${e.username} exists as ${old.role}${old.node ? ` of node ${old.node}` : ''}; not overwriting it`);
+      }
+      byName.set(e.username, { ...(old ?? { createdAt }), username: e.username, role: e.role, ...(e.node === undefined ? {} : { node: e.node }), hash });
+    }
+    const next = parseConfig(IdentitiesFile, { version: 1, identities: [...byName.values()] }, 'identity');
+    this.identities = next.identities;
+    this.save();
+    return created;
+  }
+
   remove(username: string): void {
     this.refresh();
     if (this.get(username) === undefined) throw new IdentityError('IDENTITY_UNKNOWN', `no identity ${username}`);
