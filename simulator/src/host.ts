@@ -83,6 +83,11 @@ export class SimHost {
     this.checks = Array.from({ length: shape.checks }, (_, i) => `check-${i + 1}`);
   }
 
+  /** The last event number handed out: what a lossless consumer must end up with. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   renewSession(): void {
     this.session = randomUUID();
   }
