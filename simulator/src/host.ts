@@ -88,6 +88,11 @@ export class SimHost {
     return this.seq;
   }
 
+  /** Each service's current state, as the retained `services/{id}` topics should show it. */
+  serviceStates(): Map<string, RunState> {
+    return new Map(this.services.map((s) => [s.id, s.state]));
+  }
+
   renewSession(): void {
     this.session = randomUUID();
   }

@@ -18,6 +18,8 @@ export class SimNode {
   private client: MqttClient | null = null;
   private announced = false;
   private stopping = false;
+  /** Events the broker acknowledged (PUBACK): after a crash, at least these must be in the log. */
+  ackedEvents = 0;
 
   constructor(
     readonly host: SimHost,
@@ -121,6 +123,7 @@ export class SimNode {
       if (o.seq !== undefined) this.counters.events += 1;
       client.publish(o.topic, JSON.stringify(o.payload), { qos: o.qos, retain: o.retain }, (err) => {
         if (err) this.counters.publishErrors += 1;
+        else if (o.seq !== undefined) this.ackedEvents += 1;
       });
     }
   }
