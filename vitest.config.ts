@@ -8,6 +8,7 @@ export default defineConfig({
       { test: { name: 'broker', root: './broker', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'projector', root: './projector', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'simulator', root: './simulator', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
       { test: { name: 'cli', root: './cli', include: ['test/**/*.test.ts'] } },
       './ui/vitest.config.ts',
       // Tests against a real systemd in a container: slow to boot, so generous timeouts.

@@ -10,6 +10,7 @@ import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
 import { checkCommand } from './commands/check.js';
+import { simulateCommand } from './commands/simulate.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -24,6 +25,7 @@ Commands:
   user         add, passwd, remove, list identities
   node enroll  create a host's agent identity and print its install command
   check        add, remove, list, status, run the agent's scheduled checks
+  simulate     a simulated fleet against a hub (load tests, demos)
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   user: userCommand,
   node: nodeCommand,
   check: checkCommand,
+  simulate: simulateCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,2 +1,3 @@
 export * from './hub-process.js';
 export * from './browser.js';
+export * from './processes.js';

@@ -4,6 +4,7 @@
  */
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { IdentitiesFile, parseConfig, type Identity, type Role } from '@sitrep/schemas/config';
+import { createHmac, randomBytes } from 'node:crypto';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 
 export class IdentityError extends Error {
@@ -18,6 +19,8 @@ export class IdentityError extends Error {
 
 export class IdentityStore {
   private identities: Identity[];
+  /** Credentials that passed scrypt, as HMACs (see verify). */
+  private readonly verified = new Set<string>();
   /** mtime of the file when last read or written, to notice changes made by another process. */
   private seenMtimeMs: number;
 
@@ -66,13 +69,39 @@ export class IdentityStore {
       username,
       role,
       ...(opts.node === undefined ? {} : { node: opts.node }),
-      hash: await hashPassword(password),
+      hash: await hashPassword(password, { generated: opts.password === undefined }),
       createdAt: new Date().toISOString(),
     };
     const next = parseConfig(IdentitiesFile, { version: 1, identities: [...this.identities, candidate] }, 'identity');
     this.identities = next.identities;
     this.save();
     return password;
+  }
+
+  /**
+   * Create or update many identities that share one password, with one hash and one write: the
+   * fleet simulator enrolls thousands of nodes, and one scrypt per node plus one rewrite of the
+   * file per node would take minutes. `secret` must come from `generatePassword()` (it gets the
+   * fast hash). Returns how many were created (the rest got the new secret).
+   */
+  async upsertMany(entries: readonly { username: string; role: Role; node?: string }[], secret: string): Promise<number> {
+    this.refresh();
+    const hash = await hashPassword(secret, { generated: true });
+    const byName = new Map(this.identities.map((i) => [i.username, i]));
+    const createdAt = new Date().toISOString();
+    let created = 0;
+    for (const e of entries) {
+      const old = byName.get(e.username);
+      if (old === undefined) created += 1;
+      else if (old.role !== e.role || old.node !== e.node) {
+        throw new IdentityError('IDENTITY_EXISTS', `identity ${e.username} exists as ${old.role}${old.node ? ` of node ${old.node}` : ''}; not overwriting it`);
+      }
+      byName.set(e.username, { ...(old ?? { createdAt }), username: e.username, role: e.role, ...(e.node === undefined ? {} : { node: e.node }), hash });
+    }
+    const next = parseConfig(IdentitiesFile, { version: 1, identities: [...byName.values()] }, 'identity');
+    this.identities = next.identities;
+    this.save();
+    return created;
   }
 
   remove(username: string): void {
@@ -83,22 +112,34 @@ export class IdentityStore {
   }
 
   /** Give an identity a new password (generated unless given); returns it. */
-  async setPassword(username: string, password: string = generatePassword()): Promise<string> {
+  async setPassword(username: string, chosen?: string): Promise<string> {
     this.refresh();
     const identity = this.get(username);
     if (identity === undefined) throw new IdentityError('IDENTITY_UNKNOWN', `no identity ${username}`);
-    const hash = await hashPassword(password);
+    const password = chosen ?? generatePassword();
+    const hash = await hashPassword(password, { generated: chosen === undefined });
     this.identities = this.identities.map((i) => (i.username === username ? { ...i, hash } : i));
     this.save();
     return password;
   }
 
-  /** The identity when the password matches, else null. Unknown users cost as much as known ones. */
+  /**
+   * The identity when the password matches, else null. Unknown users cost as much as known ones.
+   * A successful check is remembered (as an HMAC under a key that lives only in this process, and
+   * bound to the stored hash, so a new password or a removed identity never matches), so agents
+   * that reconnect cost a hash, not a scrypt.
+   */
   async verify(username: string, password: string): Promise<Identity | null> {
     this.refresh();
     const identity = this.get(username);
-    const ok = await verifyPassword(password, identity?.hash ?? DUMMY_HASH);
-    return ok && identity !== undefined ? identity : null;
+    const stored = identity?.hash ?? DUMMY_HASH;
+    const key = createHmac('sha256', VERIFIED_KEY).update(`${username}\0${stored}\0`).update(password, 'utf8').digest('base64');
+    if (identity !== undefined && this.verified.has(key)) return identity;
+    const ok = await verifyPassword(password, stored);
+    if (!ok || identity === undefined) return null;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    this.verified.add(key);
+    return identity;
   }
 
   private save(): void {
@@ -129,5 +170,10 @@ function readIdentities(path: string): Identity[] {
   return parseConfig(IdentitiesFile, raw, path).identities;
 }
 
-// A valid hash of a random password, so verifying an unknown username takes the same time.
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const VERIFIED_KEY = randomBytes(32);
+/** Enough for the largest fleet; past it the cache starts over (costing one scrypt per client). */
+const VERIFIED_MAX = 50_000;
+
+// A valid hash of a random secret at the cost of a generated one (every identity sitrep creates
+// has one), so verifying an unknown username costs about what a real check costs.
+const DUMMY_HASH = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
