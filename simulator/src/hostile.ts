@@ -33,7 +33,16 @@ export function sampleValidMessages(t: Topics = createTopics(), count = 400, see
     out.push(...host.tick(1_700_000_000_000 + i * 10_000));
     if (i % 5 === 0) out.push(...host.command({ id: `c${i}`, action: 'restart', target: 'svc-01.service' }, 1_700_000_000_000 + i * 10_000));
   }
-  return out.slice(0, count);
+  // Commands as an operator sends them (they carry no node: the topic addresses it).
+  const commands = [
+    { id: 'c-restart', action: 'restart', target: 'svc-01.service', by: 'operator' },
+    { id: 'c-run', action: 'run', target: 'check-1', expiresAt: 1_800_000_000_000 },
+    { id: 'c-replay', action: 'replay', target: '', args: { fromSeq: 3 } },
+    { id: 'c-stop', action: 'stop', target: 'svc-02.service' },
+    { id: 'c-rebirth', action: 'rebirth', target: '' },
+  ];
+  const cmds: Outgoing[] = commands.map((payload) => ({ topic: t.cmd('fuzz-node'), payload, qos: 1, retain: false }));
+  return [...out.slice(0, Math.max(0, count - cmds.length)), ...cmds];
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -178,4 +187,17 @@ export function hostileMessages(nodes: readonly string[], t: Topics = createTopi
       .map(([p, n]) => cachedWithNode(p, index.get(p) ?? -1, n));
     return payloadArb(base).map(({ payload, kind }) => ({ topic, payload, kind }));
   });
+}
+
+/**
+ * Hostile payloads for one topic kind (e.g. `cmd` for an agent, `status` for a dashboard), mutated
+ * from valid payloads of that kind, plus the garbage every parser must survive.
+ */
+export function hostilePayloads(kind: string, t: Topics = createTopics()): fc.Arbitrary<{ payload: Buffer; kind: string }> {
+  const valid = sampleValidMessages(t).filter((m) => {
+    const p = t.parse(m.topic);
+    return p.ok && p.topic.kind === kind;
+  });
+  if (valid.length === 0) throw new Error(`no valid ${kind} payloads to start from`);
+  return payloadArb(fc.constantFrom(...valid.map((v) => v.payload as Json)));
 }

@@ -22,9 +22,9 @@ describe('hostile messages', () => {
       expect(p.ok).toBe(true);
       if (!p.ok) continue;
       kinds.add(p.topic.kind);
-      const codec = { status: codecs.status, birth: codecs.birth, metrics: codecs.metrics, service: codecs.serviceState, check: codecs.checkResult, events: codecs.event, logs: codecs.logBatch, cmdResult: codecs.commandResult }[p.topic.kind as string];
+      const codec = { status: codecs.status, birth: codecs.birth, metrics: codecs.metrics, service: codecs.serviceState, check: codecs.checkResult, events: codecs.event, logs: codecs.logBatch, cmdResult: codecs.commandResult, cmd: codecs.command }[p.topic.kind as string];
       expect(codec === undefined ? 'no codec' : codec.problem(m.payload), m.topic).toBeNull();
     }
-    expect([...kinds].sort()).toEqual(['birth', 'check', 'cmdResult', 'events', 'logs', 'metrics', 'service', 'status']);
+    expect([...kinds].sort()).toEqual(['birth', 'check', 'cmd', 'cmdResult', 'events', 'logs', 'metrics', 'service', 'status']);
   });
 });
