@@ -8,7 +8,7 @@ import type { ProcessConfig } from '@sitrep/schemas/config';
 import { runProbe } from '../checks/index.js';
 import type { ResolvedAgentConfig } from '../config/load.js';
 import type { EventPublisher } from '../events/publisher.js';
-import { createSupervisor, loadDefinitions, type Supervisor } from '../supervisor/index.js';
+import { createSupervisor, loadDefinitions, type Supervisor, type SupervisorEvent } from '../supervisor/index.js';
 
 export interface ProcessServicesOptions {
   config: ResolvedAgentConfig;
@@ -49,17 +49,40 @@ export async function startProcessServices(o: ProcessServicesOptions): Promise<S
         from: t.from,
         to: t.to,
         expect: t.expect,
+        ...(t.result === undefined ? {} : { result: t.result }),
         exitCode: t.exitCode,
         signal: t.signal,
-        lastLines: t.lastLines.map((l) => l.slice(0, 4096)).slice(-200),
+        lastLines: evidence(t.lastLines),
       }),
-    onEvent: (e) => {
-      if (e.type === 'HealthCheckFailed') o.events.emit('HealthCheckFailed', { service: e.data.service, consecutiveFailures: e.data.failures, message: e.data.message });
-      else if (e.type === 'HealthCheckRecovered') o.events.emit('HealthCheckRecovered', { service: e.data.service, message: e.data.message });
-      else o.events.emit('ProcessGaveUp', { process: e.data.service, restarts: e.data.restarts, windowMs: e.data.windowMs, lastLines: e.data.lastLines });
-    },
+    onEvent: (e) => emitSupervisorEvent(o.events, e),
     onLog: (id, lines) => o.publishLogs(id, { v: 1, node, source: id, lines }),
   });
   supervisor.start();
   return supervisor;
+}
+
+/** The contract's `lastLines`: at most 200 lines of at most 4096 characters. */
+const evidence = (lines: readonly string[]) => lines.map((l) => l.slice(0, 4096)).slice(-200);
+
+/** The supervisor's events as the contract's events, numbered and spooled by the publisher. */
+export function emitSupervisorEvent(events: EventPublisher, e: SupervisorEvent): void {
+  switch (e.type) {
+    case 'HealthCheckFailed':
+      events.emit('HealthCheckFailed', { service: e.data.service, consecutiveFailures: e.data.failures, message: e.data.message });
+      return;
+    case 'HealthCheckRecovered':
+      events.emit('HealthCheckRecovered', { service: e.data.service, message: e.data.message });
+      return;
+    case 'ProcessGaveUp':
+      events.emit('ProcessGaveUp', { process: e.data.service, restarts: e.data.restarts, windowMs: e.data.windowMs, lastLines: evidence(e.data.lastLines) });
+      return;
+    case 'ProcessExited': {
+      const { service, exitCode, signal, willRestart, restartInMs, lastLines } = e.data;
+      events.emit('ProcessExited', { process: service, exitCode, signal, willRestart, ...(restartInMs === undefined ? {} : { restartInMs }), lastLines: evidence(lastLines) });
+      return;
+    }
+    case 'ProcessRestarted':
+      events.emit('ProcessRestarted', { process: e.data.service, attempt: e.data.attempt, pid: e.data.pid });
+      return;
+  }
 }
