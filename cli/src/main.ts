@@ -10,6 +10,8 @@ import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
 import { checkCommand } from './commands/check.js';
+import { logsCommand } from './commands/logs.js';
+import { processCommand } from './commands/process.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -24,6 +26,8 @@ Commands:
   user         add, passwd, remove, list identities
   node enroll  create a host's agent identity and print its install command
   check        add, remove, list, status, run the agent's scheduled checks
+  process      add, remove, list the processes the agent supervises
+  logs         the last lines of a supervised process or a watched unit (-f to follow)
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   user: userCommand,
   node: nodeCommand,
   check: checkCommand,
+  process: processCommand,
+  logs: logsCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { createCodec, ItemId, LogLine, ServiceState } from '@sitrep/schemas';
+import { createCodec, ItemId, LogLine, parseJson, ServiceState, type DecodeResult } from '@sitrep/schemas';
 
 export const SOCKET_NAME = 'agent.sock';
 /** A request is small; anything longer is refused before it is parsed. */
@@ -52,6 +52,18 @@ export const ControlMessage = Type.Union([
 export type ControlMessage = Static<typeof ControlMessage>;
 
 export const controlCodecs = {
-  request: createCodec('ControlRequest', ControlRequest),
   message: createCodec('ControlMessage', ControlMessage),
 } as const;
+
+const requestCodecs = { logs: createCodec('LogsRequest', LogsRequest), processes: createCodec('ProcessesRequest', ProcessesRequest) } as const;
+
+/** One request line, checked against the schema of its `op` so that the reason is precise. */
+export function decodeRequest(line: string): DecodeResult<ControlRequest> {
+  const parsed = parseJson(line, MAX_REQUEST_BYTES);
+  if (!parsed.ok) return parsed;
+  const op = (parsed.value as { op?: unknown } | null)?.op;
+  if (op !== 'logs' && op !== 'processes') return { ok: false, reason: `unknown op ${JSON.stringify(op)}; expected "logs" or "processes"` };
+  const codec = requestCodecs[op];
+  const problem = codec.problem(parsed.value);
+  return problem === null ? { ok: true, value: parsed.value as ControlRequest } : { ok: false, reason: problem };
+}

@@ -11,7 +11,7 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger, ServiceState } from '@sitrep/schemas';
 import type { FeedLine, LogFeed } from './log-feed.js';
-import { controlCodecs, MAX_REQUEST_BYTES, MAX_TAIL_LINES, type ControlErrorCode, type ControlMessage, type ControlRequest } from './protocol.js';
+import { decodeRequest, MAX_REQUEST_BYTES, MAX_TAIL_LINES, type ControlErrorCode, type ControlMessage, type ControlRequest } from './protocol.js';
 
 export type TailResult = { ok: true; lines: FeedLine[] } | { ok: false; code: ControlErrorCode; message: string };
 
@@ -110,20 +110,21 @@ export async function startControlServer(o: { path: string; log: Logger; sources
   }
 
   async function logs(socket: Socket, r: Extract<ControlRequest, { op: 'logs' }>): Promise<void> {
-    // Follow first and tail second, so no line falls between the two; lines the tail already
-    // had are then skipped by (time, text) until a batch brings only new ones.
+    // Follow first and tail second, so no line falls between the two. The feed then brings lines
+    // the tail already had (a batch goes out up to 500 ms after its lines entered the ring, the
+    // journal follower lags the journal): skip up to the tail's last line, in order.
     const early: FeedLine[] = [];
     let live = false;
-    let seen: Set<string> | null = null;
-    const key = (l: FeedLine) => `${l.ts}\n${l.text}`;
-    const forward = (lines: readonly FeedLine[]) => {
-      let fresh: readonly FeedLine[] = lines;
-      if (seen !== null) {
-        const known = seen;
-        fresh = lines.filter((l) => !known.has(key(l)));
-        if (fresh.length === lines.length) seen = null;
+    let last: FeedLine | null = null;
+    const forward = (batch: readonly FeedLine[]) => {
+      let lines = batch;
+      if (last !== null) {
+        const { ts, text } = last;
+        const at = lines.findIndex((l) => l.ts === ts && l.text === text);
+        lines = at >= 0 ? lines.slice(at + 1) : lines.filter((l) => l.ts > ts);
+        if (at >= 0 || lines.length > 0) last = null;
       }
-      sendLines(socket, fresh);
+      sendLines(socket, lines);
       if (socket.writableLength > MAX_BACKLOG_BYTES) {
         log.warn('log follower too slow; disconnected', { id: r.id, backlogBytes: socket.writableLength });
         socket.destroy();
@@ -142,13 +143,13 @@ export async function startControlServer(o: { path: string; log: Logger; sources
       socket.end();
       return;
     }
-    seen = new Set(tail.lines.map(key));
+    last = tail.lines.at(-1) ?? null;
     live = true;
     if (early.length > 0) forward(early.splice(0));
   }
 
   function handle(socket: Socket, line: string): void {
-    const decoded = controlCodecs.request.decode(line, MAX_REQUEST_BYTES);
+    const decoded = decodeRequest(line);
     if (!decoded.ok) {
       log.warn('control request refused', { reason: decoded.reason });
       refuse(socket, 'BAD_REQUEST', decoded.reason);

@@ -5,6 +5,7 @@
  * Definitions come from the agent config and from `processesDir` (`*.yaml`, one process each),
  * which is watched: `sitrep process add|remove` takes effect without a restart of the agent.
  */
+import { mkdirSync } from 'node:fs';
 import type { LogBatch, Logger, ServiceState } from '@sitrep/schemas';
 import type { ProcessConfig } from '@sitrep/schemas/config';
 import { runProbe } from '../checks/index.js';
@@ -124,6 +125,15 @@ export async function startProcessServices(o: ProcessServicesOptions): Promise<P
     return reloading;
   };
   const dir = config.processesDir;
+  if (dir !== undefined) {
+    // Watching needs the directory; where the agent may not create it (a read-only /etc under
+    // systemd), the periodic rescan finds it once `sitrep process add` or the installer has.
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      log.info('cannot create the processes directory; rescanning for it periodically', { dir, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+    }
+  }
   const watch: DirWatch | null =
     dir === undefined
       ? null
