@@ -6,7 +6,7 @@
  * (start, stop, restart, kill) can be asked for, never a new command.
  */
 import { basename } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { agentSocketPath, askAgent, ControlClientError, formatTable, loadDefinitions, parseDefinition, removeDefinition, saveDefinition, SupervisorError } from '@sitrep/agent';
 import type { ServiceState } from '@sitrep/schemas';
 import { formatIssues, ProcessConfig, type AgentConfig } from '@sitrep/schemas/config';
@@ -120,7 +120,8 @@ const commandText = (p: ProcessConfig): string => {
 async function list(w: Where): Promise<void> {
   const rows = new Map<string, { source: string; command: string }>();
   for (const p of w.config.processes) rows.set(p.id, { source: 'config', command: commandText(p) });
-  const loaded = w.dir === undefined ? null : loadDefinitions(w.dir);
+  // No directory yet is no problem: nothing was added.
+  const loaded = w.dir === undefined || !existsSync(w.dir) ? null : loadDefinitions(w.dir);
   for (const d of loaded?.definitions ?? []) if (!rows.has(d.id)) rows.set(d.id, { source: basename(loaded!.files[d.id]!), command: commandText(d) });
   const states = new Map<string, ServiceState>();
   let note = '';
