@@ -16,9 +16,11 @@ export function unitTail(unit: string, n: number, timeoutMs = 5000): Promise<Uni
       'journalctl',
       ['--no-pager', '-o', 'json', '-n', String(n), `--unit=${unit}`],
       { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 32 * 1024 * 1024 },
-      (err, stdout) => {
+      (err, stdout, stderr) => {
         if (err) {
-          resolve({ ok: false, message: `cannot read the journal of ${unit}: ${(err as NodeJS.ErrnoException).code ?? err.message}` });
+          const code = (err as NodeJS.ErrnoException).code;
+          const why = code === 'ENOENT' ? 'journalctl is not installed' : (stderr.trim().split('\n').at(-1) ?? '') || err.message;
+          resolve({ ok: false, message: `cannot read the journal of ${unit}: ${why.slice(0, 300)}` });
           return;
         }
         const only = new Set([unit]);
