@@ -34,7 +34,8 @@ export const ProcessesRequest = Type.Object({ op: Type.Literal('processes') }, {
 export const ControlRequest = Type.Union([LogsRequest, ProcessesRequest]);
 export type ControlRequest = Static<typeof ControlRequest>;
 
-export const CONTROL_ERROR_CODES = ['BAD_REQUEST', 'UNKNOWN_ID', 'TOO_SLOW', 'STOPPING', 'UNAVAILABLE'] as const;
+/** BAD_REQUEST: not a valid request; UNKNOWN_ID: no such process or unit; UNAVAILABLE: the source cannot be read (the journal). */
+export const CONTROL_ERROR_CODES = ['BAD_REQUEST', 'UNKNOWN_ID', 'UNAVAILABLE'] as const;
 export type ControlErrorCode = (typeof CONTROL_ERROR_CODES)[number];
 
 export const ControlMessage = Type.Union([

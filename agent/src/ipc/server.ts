@@ -41,7 +41,7 @@ export class ControlSocketError extends Error {
 
 /** A client that sends no complete request within this time is disconnected. */
 const REQUEST_WAIT_MS = 5000;
-/** A follower that lets this much output pile up unread is disconnected (with a TOO_SLOW error when possible). */
+/** A follower that lets this much output pile up unread is disconnected (logged): the agent's memory comes first. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 function listenOn(server: Server, path: string): Promise<void> {
