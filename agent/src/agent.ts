@@ -19,8 +19,8 @@ import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
-import { startProcessServices } from './services/processes.js';
-import type { Supervisor } from './supervisor/index.js';
+import { startProcessServices, type ProcessServices } from './services/processes.js';
+import { LogFeed, startLocalControl } from './ipc/index.js';
 import { createCheckScheduler, toCheckCompletedData, toCheckResultPayload, toWatchedChecks, type CheckScheduler } from './checks/index.js';
 
 export const AGENT_VERSION: string = (
@@ -46,7 +46,7 @@ export interface RunningAgent {
   readonly client: MqttClient;
   readonly services: UnitServices;
   readonly checks: CheckScheduler;
-  readonly processes: Supervisor;
+  readonly processes: ProcessServices;
   /** Collect and publish one metrics snapshot now (when connected). */
   publishMetrics(): Promise<void>;
   stop(): Promise<void>;
@@ -109,6 +109,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   }
 
   const events = new EventPublisher({ client, topic: t.events(node), node, session: () => session, seq, spool, log, now });
+  // Every log batch also goes to the local followers of `sitrep logs -f` (ipc/).
+  const logFeed = new LogFeed();
 
   const services = await startUnitServices({
     config,
@@ -118,6 +120,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     forcePoll: opts.forcePoll ?? !config.systemd.useDbus,
     publishState: (unit, state) => publishJson(t.service(node, unit), state, RETAINED),
     publishLogs: (unit, batch) => {
+      logFeed.push(unit, batch.lines);
       if (client.connected) publishJson(t.logs(node, unit), batch, { qos: 0, retain: false });
     },
     onWatchListChanged: () => {
@@ -159,9 +162,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     events,
     publishState: (id, state) => publishJson(t.service(node, id), state, RETAINED),
     publishLogs: (id, batch) => {
+      logFeed.push(id, batch.lines);
       if (client.connected) publishJson(t.logs(node, id), batch, { qos: 0, retain: false });
     },
+    // Offline, snapshots would only pile up in the client's queue; announce() sends them again.
+    publishTail: (id, tail) => {
+      if (client.connected || tail === null) publishJson(t.logsTail(node, id), tail, RETAINED);
+    },
+    onWatchListChanged: () => {
+      if (client.connected) publishJson(t.birth(node), birth(), RETAINED);
+    },
   });
+  const control = await startLocalControl({ node, stateDir: config.stateDir, log: log.child('control'), feed: logFeed, processes, units: services });
 
   function birth(): Birth {
     return {
@@ -195,6 +207,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     publishJson(t.status(node), status('online'), RETAINED);
     publishJson(t.birth(node), birth(), RETAINED);
     for (const s of services.states()) publishJson(t.service(node, s.service), s, RETAINED);
+    processes.announce();
     await publishMetrics();
   }
 
@@ -285,6 +298,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clearInterval(timer);
       updates?.stop();
       await checks.stop();
+      await control?.close();
       await processes.stop();
       await services.stop();
       stopping = true;

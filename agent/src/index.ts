@@ -6,3 +6,5 @@ export { collectHostInfo } from './collectors/host-info.js';
 export { Sequence } from './events/sequence.js';
 export { reconnectDelay } from './mqtt/backoff.js';
 export * from './checks/index.js';
+export { askAgent, agentSocketPath, ControlClientError, MAX_TAIL_LINES, type ControlClientErrorCode, type ControlMessage, type ControlRequest } from './ipc/index.js';
+export { definitionToYaml, loadDefinitions, parseDefinition, removeDefinition, saveDefinition, SupervisorError, type DefinitionProblem } from './supervisor/index.js';

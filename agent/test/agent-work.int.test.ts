@@ -59,6 +59,17 @@ describe('agent work', () => {
     await waitFor(() => events.slice(before).find((e) => e.type === 'ServiceStateChanged' && e.data.service === 'worker' && e.data.to === 'running'), 'worker restarted', 15_000);
     const transitions = events.slice(before).flatMap((e) => (e.type === 'ServiceStateChanged' && e.data.service === 'worker' ? [[e.data.from, e.data.to, e.data.signal]] : []));
     expect(transitions).toEqual([['running', 'failed', 'SIGKILL'], ['failed', 'running', null]]);
+    // The crash as the contract's events, numbered like every event, with the evidence.
+    const crash = events.slice(before).find((e) => e.type === 'ServiceStateChanged' && e.data.to === 'failed');
+    expect(crash?.data).toMatchObject({ result: 'signal', lastLines: expect.arrayContaining(['tick']) });
+    const exited = await waitFor(() => events.slice(before).find((e) => e.type === 'ProcessExited'), 'ProcessExited');
+    expect(exited.data).toMatchObject({ process: 'worker', exitCode: null, signal: 'SIGKILL', willRestart: true, restartInMs: expect.any(Number) });
+    expect(exited.type === 'ProcessExited' && exited.data.lastLines?.at(-1)).toBe('tick');
+    const restarted = await waitFor(() => events.slice(before).find((e) => e.type === 'ProcessRestarted'), 'ProcessRestarted');
+    expect(restarted.data).toMatchObject({ process: 'worker', attempt: 1, pid: expect.any(Number) });
+    expect(restarted.type === 'ProcessRestarted' && restarted.data.pid).not.toBe(pid);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
     const ask = async (id: string, action: string, target: string) => {
       const reply = nextMessage(operator, t.cmdResult('n1'), (_t, p) => p.includes(`"${id}"`));

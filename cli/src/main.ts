@@ -11,6 +11,8 @@ import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
 import { checkCommand } from './commands/check.js';
 import { simulateCommand } from './commands/simulate.js';
+import { logsCommand } from './commands/logs.js';
+import { processCommand } from './commands/process.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -26,6 +28,8 @@ Commands:
   node enroll  create a host's agent identity and print its install command
   check        add, remove, list, status, run the agent's scheduled checks
   simulate     a simulated fleet against a hub (load tests, demos)
+  process      add, remove, list the processes the agent supervises
+  logs         the last lines of a supervised process or a watched unit (-f to follow)
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -39,6 +43,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   node: nodeCommand,
   check: checkCommand,
   simulate: simulateCommand,
+  process: processCommand,
+  logs: logsCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -15,6 +15,7 @@ export type NodeTopic =
   | { kind: 'check'; node: string; check: string }
   | { kind: 'events'; node: string }
   | { kind: 'logs'; node: string; source: string }
+  | { kind: 'logsTail'; node: string; source: string }
   | { kind: 'cmd'; node: string }
   | { kind: 'cmdResult'; node: string };
 
@@ -59,6 +60,8 @@ export interface Topics {
   check(node: string, check: string): string;
   events(node: string): string;
   logs(node: string, source: string): string;
+  /** Retained: the last lines of a source, for subscribers that come late. */
+  logsTail(node: string, source: string): string;
   cmd(node: string): string;
   cmdResult(node: string): string;
   projectorStatus(): string;
@@ -75,6 +78,7 @@ export interface Topics {
     checks(node?: string): string;
     events(node?: string): string;
     logs(node?: string): string;
+    logsTail(node?: string): string;
     cmd(node?: string): string;
     cmdResult(node?: string): string;
     /** Queries to the projector, by name. */
@@ -106,6 +110,7 @@ export function createTopics(prefix: string = DEFAULT_PREFIX): Topics {
     check: (node, check) => `${n(node)}/checks/${assertId('check', check)}`,
     events: (node) => `${n(node)}/events`,
     logs: (node, source) => `${n(node)}/logs/${assertId('source', source)}`,
+    logsTail: (node, source) => `${n(node)}/logs/${assertId('source', source)}/tail`,
     cmd: (node) => `${n(node)}/cmd`,
     cmdResult: (node) => `${n(node)}/cmd/result`,
     projectorStatus: () => `${hub}/projector/status`,
@@ -121,6 +126,7 @@ export function createTopics(prefix: string = DEFAULT_PREFIX): Topics {
       checks: (node) => `${nf(node)}/checks/+`,
       events: (node) => `${nf(node)}/events`,
       logs: (node) => `${nf(node)}/logs/+`,
+      logsTail: (node) => `${nf(node)}/logs/+/tail`,
       cmd: (node) => `${nf(node)}/cmd`,
       cmdResult: (node) => `${nf(node)}/cmd/result`,
       query: (name) => `${hub}/query/${name === undefined ? '+' : assertId(hubIdKind, name)}`,
@@ -174,6 +180,11 @@ export function parseTopic(prefix: string, topic: string): ParseResult {
         if (b === 'checks') return ok({ kind: 'check', node, check: id });
         return ok({ kind: 'logs', node, source: id });
       }
+    }
+    if (levels.length === 5 && b === 'logs' && levels[4] === 'tail') {
+      const badLeaf = idOrReason('source', c, 'source id');
+      if (badLeaf !== null) return fail(badLeaf);
+      return ok({ kind: 'logsTail', node, source: c as string });
     }
     return fail(`unknown node topic ${JSON.stringify(levels.slice(2).join('/'))}`);
   }

@@ -47,6 +47,7 @@ describe('topics', () => {
       [t.check('n1', 'backups'), { kind: 'check', node: 'n1', check: 'backups' }],
       [t.events('n1'), { kind: 'events', node: 'n1' }],
       [t.logs('n1', 'nginx.service'), { kind: 'logs', node: 'n1', source: 'nginx.service' }],
+      [t.logsTail('n1', 'worker'), { kind: 'logsTail', node: 'n1', source: 'worker' }],
       [t.cmd('n1'), { kind: 'cmd', node: 'n1' }],
       [t.cmdResult('n1'), { kind: 'cmdResult', node: 'n1' }],
       [t.projectorStatus(), { kind: 'projectorStatus' }],
@@ -57,6 +58,11 @@ describe('topics', () => {
     ] as const;
     for (const [topic, parsed] of cases) expect(t.parse(topic)).toEqual({ ok: true, topic: parsed });
     expect(t.status('n1')).toBe('sitrep/v1/nodes/n1/status');
+    expect(t.logsTail('n1', 'worker')).toBe('sitrep/v1/nodes/n1/logs/worker/tail');
+    // The batches' filter does not match the retained tails, and a bad id is refused in either place.
+    expect(t.filter.logs()).toBe('sitrep/v1/nodes/+/logs/+');
+    expect(t.parse('sitrep/v1/nodes/n1/logs/a+b/tail')).toMatchObject({ ok: false });
+    expect(t.parse('sitrep/v1/nodes/n1/logs/worker/head')).toMatchObject({ ok: false });
   });
 
   it('refuses to build a topic from a bad id, so a + can never widen a filter', () => {

@@ -170,7 +170,12 @@ export function formatCheckTable(checks: readonly CheckInfo[], formatTime: (ms: 
     c.lastRun === null ? '-' : formatTime(c.lastRun),
     c.nextRun === null ? '-' : formatTime(c.nextRun),
   ]);
+  return formatTable(header, rows);
+}
+
+/** A plain text table, columns padded to their widest cell, two spaces apart. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return `${[header, ...rows].map(line).join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ export { runCheck, runScript, runProbe, type CheckRunResult, type CheckTarget, t
 export { parseSchedule, type Schedule } from './schedule.js';
 export { parseCheckMetadata, readCheckMetadata, checkIdFromFile, type CheckDefinition } from './metadata.js';
 export { parseStatusLine, lastStatusLine, type StatusLine, type CheckStatus } from './status-line.js';
-export { addCheck, removeCheck, describeChecks, formatCheckTable, formatLocalTime, type AddCheckOptions, type AddedCheck, type CheckListing } from './catalog.js';
+export { addCheck, removeCheck, describeChecks, formatCheckTable, formatLocalTime, formatTable, type AddCheckOptions, type AddedCheck, type CheckListing } from './catalog.js';
 export { readCheckState, checkStatePath, CHECK_STATE_FILE, type CheckInfo, type CheckStateEntry, type CheckStateFile } from './check-state.js';
 export { toCheckResultPayload, toCheckCompletedData, toWatchedChecks } from './payloads.js';
 export { CheckError, CheckMetadataError, ScheduleError, type CheckErrorCode } from './errors.js';

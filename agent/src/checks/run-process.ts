@@ -2,9 +2,9 @@
  * Runs one program for a check: an argument array (never a shell string) in its own process
  * group, so that a timeout or a stop reaches everything it started, grandchildren included.
  *
- * The same idea as collectors/updates/run-command.ts, generalised for checks: output past the
- * budget is truncated rather than fatal, a timeout is a result rather than an error, and the
- * promise never rejects. (run-command could be rebuilt on this; see the report.)
+ * The agent's one runner for programs that run to their end: checks, probes and the package
+ * update checks (collectors/updates/run-command.ts adapts it). Output past the budget is truncated
+ * rather than fatal, a timeout is a result rather than an error, and the promise never rejects.
  *
  * Ending a run:
  * - timeout or abort: SIGTERM to the group, SIGKILL `killGraceMs` later to whatever is left;
@@ -19,9 +19,12 @@ import type { Readable } from 'node:stream';
 import { BoundedOutput } from './bounded-output.js';
 
 export interface ProcessOptions {
-  /** Longest the program may run, ms. */
+  /** Longest the program may run, ms; Infinity: until it exits or `signal` aborts. */
   timeoutMs: number;
-  /** stdout and stderr together, kept in arrival order; past it a truncation marker. */
+  /**
+   * stdout and stderr together, kept in arrival order; past it a truncation marker. 0 keeps
+   * nothing (`output` is ''): the caller reads the streams through onStdout and onStderr.
+   */
   maxOutputBytes: number;
   /** Aborting ends the run like a timeout, with `end: 'aborted'`. */
   signal?: AbortSignal;
@@ -32,6 +35,8 @@ export interface ProcessOptions {
   killGraceMs?: number;
   /** Every stdout chunk, also those past the output budget (status lines are scanned here). */
   onStdout?: (chunk: Buffer) => void;
+  /** Every stderr chunk, also those past the output budget. */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 export type ProcessEnd =
@@ -70,13 +75,13 @@ function notStarted(err: NodeJS.ErrnoException): ProcessResult {
 
 /**
  * Runs `argv` to its end, timeout or abort; never rejects (a failed start is `end: 'spawn-failed'`).
- * Throws RangeError, before starting anything, when maxOutputBytes is below MIN_OUTPUT_BUDGET.
+ * Throws RangeError, before starting anything, when maxOutputBytes is neither 0 nor at least MIN_OUTPUT_BUDGET.
  */
 export function runProcess(argv: readonly string[], opts: ProcessOptions): Promise<ProcessResult> {
   const [file, ...args] = argv;
   if (file === undefined || file === '') return Promise.resolve(notStarted(Object.assign(new Error('empty command'), { code: 'EINVAL' })));
   // Before spawning: a bad budget (RangeError) must not leave an orphan behind.
-  const output = new BoundedOutput(opts.maxOutputBytes);
+  const output = opts.maxOutputBytes === 0 ? null : new BoundedOutput(opts.maxOutputBytes);
   let child: ChildProcessByStdio<null, Readable, Readable>;
   try {
     child = spawn(file, args, {
@@ -98,6 +103,7 @@ export function runProcess(argv: readonly string[], opts: ProcessOptions): Promi
     let exitSignal: NodeJS.Signals | null = null;
     let exitedAt: number | null = null;
     let killedLeftovers = false;
+    let outputBytes = 0;
     let spawnError: NodeJS.ErrnoException | undefined;
     const timers: NodeJS.Timeout[] = [];
     let finished = false;
@@ -127,9 +133,9 @@ export function runProcess(argv: readonly string[], opts: ProcessOptions): Promi
         end: end ?? (exitCode !== null ? 'exited' : 'signalled'),
         exitCode,
         signal: exitSignal,
-        output: output.text(),
-        outputBytes: output.totalBytes,
-        truncated: output.truncated,
+        output: output?.text() ?? '',
+        outputBytes: output?.totalBytes ?? outputBytes,
+        truncated: output?.truncated ?? false,
         durationMs: Math.round((exitedAt ?? performance.now()) - started),
         killedLeftovers,
         problems,
@@ -156,10 +162,15 @@ export function runProcess(argv: readonly string[], opts: ProcessOptions): Promi
     }
 
     child.stdout.on('data', (chunk: Buffer) => {
-      output.push(chunk);
+      outputBytes += chunk.length;
+      output?.push(chunk);
       opts.onStdout?.(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      outputBytes += chunk.length;
+      output?.push(chunk);
+      opts.onStderr?.(chunk);
+    });
     child.on('error', (err: NodeJS.ErrnoException) => {
       // Only spawn failures reach here: kill() errors are caught in signalGroup.
       spawnError = err;
@@ -176,7 +187,7 @@ export function runProcess(argv: readonly string[], opts: ProcessOptions): Promi
     });
     child.on('close', finish);
 
-    timers.push(setTimeout(() => terminate('timed-out'), opts.timeoutMs));
+    if (Number.isFinite(opts.timeoutMs)) timers.push(setTimeout(() => terminate('timed-out'), opts.timeoutMs));
     if (opts.signal?.aborted) terminate('aborted');
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -15,6 +15,8 @@ export interface DirWatchOptions {
   rescanMs: number;
   onChange: (why: 'event' | 'rescan') => void;
   log: Logger;
+  /** What the directory holds, for log messages; default "checks". */
+  what?: string;
 }
 
 export interface DirWatch {
@@ -29,6 +31,7 @@ export function watchDir(dir: string, opts: DirWatchOptions): DirWatch {
   let closed = false;
   // Log "cannot watch" once per failure reason, not at every rescan.
   let lastProblem: string | null = null;
+  const what = `${opts.what ?? 'checks'} directory`;
 
   function fire(): void {
     if (debounce !== null) clearTimeout(debounce);
@@ -49,14 +52,14 @@ export function watchDir(dir: string, opts: DirWatchOptions): DirWatch {
       watcher = watch(dir, { persistent: false }, fire);
     } catch (err) {
       const reason = systemReason(err);
-      if (reason !== lastProblem) opts.log.info('cannot watch the checks directory; rescanning periodically', { dir, reason, everyMs: opts.rescanMs });
+      if (reason !== lastProblem) opts.log.info(`cannot watch the ${what}; rescanning periodically`, { dir, reason, everyMs: opts.rescanMs });
       lastProblem = reason;
       return;
     }
     lastProblem = null;
     watcher.on('error', (err) => {
       // The directory was removed or replaced: fall back to the rescan, which re-watches it.
-      opts.log.warn('checks directory watch failed; rescanning periodically', { dir, reason: systemReason(err) });
+      opts.log.warn(`${what} watch failed; rescanning periodically`, { dir, reason: systemReason(err) });
       drop();
       fire();
     });

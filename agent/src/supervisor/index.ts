@@ -8,7 +8,7 @@ export {
   type SupervisorOptions,
   type WatchedProcess,
 } from './supervisor.js';
-export type { HealthCheckFailed, HealthCheckRecovered, ProcessGaveUp, ProcessTransition, SupervisorEvent } from './events.js';
+export type { HealthCheckFailed, HealthCheckRecovered, ProcessExited, ProcessGaveUp, ProcessRestarted, ProcessTransition, SupervisorEvent } from './events.js';
 export { runStateOf, type LogLine, type ProcessServiceState, type ServiceRunState } from './snapshot.js';
 export type { Lifecycle, LifecycleStatus, Health } from './lifecycle.js';
 export { defaultProbe, type Probe, type ProbeResult } from './probe.js';

@@ -19,6 +19,7 @@ import {
   type LifecycleCommand,
   type LifecycleEvent,
   type LifecyclePolicy,
+  type StartReason,
 } from './lifecycle.js';
 import { ProcessOutput } from './output.js';
 import type { Probe } from './probe.js';
@@ -88,6 +89,8 @@ export function createSlot(initial: ProcessConfig, deps: SlotDeps): ProcessSlot 
   let stopTimer: NodeJS.Timeout | undefined;
   let health: HealthLoop | null = null;
   let lastStateKey = '';
+  /** Why the current run was started: a spawn after an automatic restart is a ProcessRestarted. */
+  let startReason: StartReason = 'autostart';
   const waiters = new Set<() => void>();
   const queue: LifecycleCommand[] = [];
   let busy = false;
@@ -157,6 +160,7 @@ export function createSlot(initial: ProcessConfig, deps: SlotDeps): ProcessSlot 
     switch (event.type) {
       case 'ProcessStartRequested':
         clearTimeout(restartTimer);
+        startReason = event.reason;
         spawnRun(event.run);
         break;
       case 'ProcessSpawned':
@@ -190,7 +194,7 @@ export function createSlot(initial: ProcessConfig, deps: SlotDeps): ProcessSlot 
   }
 
   /** What an event tells the outside: states, transitions, events, log lines. */
-  function report(before: Lifecycle, event: LifecycleEvent): void {
+  function report(before: Lifecycle, event: LifecycleEvent, following: readonly LifecycleEvent[]): void {
     const from = runStateOf(before.status);
     const to = runStateOf(state.status);
     if (event.type === 'ProcessExited') {
@@ -225,6 +229,9 @@ export function createSlot(initial: ProcessConfig, deps: SlotDeps): ProcessSlot 
       exitCode: state.exitCode,
       signal: state.signal,
       lastLines: evidence,
+      following,
+      startReason,
+      attempt: state.backoffStep,
     });
     if (external !== null) call('onEvent', () => deps.onEvent(external));
     switch (event.type) {
@@ -252,12 +259,13 @@ export function createSlot(initial: ProcessConfig, deps: SlotDeps): ProcessSlot 
     busy = true;
     try {
       for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
-        for (const event of decide(c, state, policy)) {
+        const events = decide(c, state, policy);
+        events.forEach((event, i) => {
           const before = state;
           state = evolve(state, event);
           effect(event);
-          report(before, event);
-        }
+          report(before, event, events.slice(i + 1));
+        });
       }
     } finally {
       busy = false;

@@ -11,7 +11,7 @@ const ALLOW: Decision = { ok: true };
 const deny = (reason: string): Decision => ({ ok: false, reason });
 
 /** Topics an agent may publish under its own `nodes/{node}/` subtree (everything but `cmd`). */
-const AGENT_PUBLISH = new Set(['status', 'birth', 'metrics', 'service', 'check', 'events', 'logs', 'cmdResult']);
+const AGENT_PUBLISH = new Set(['status', 'birth', 'metrics', 'service', 'check', 'events', 'logs', 'logsTail', 'cmdResult']);
 /** Hub topics the projector publishes. */
 const SERVICE_PUBLISH = new Set(['projectorStatus', 'alerts', 'summary', 'reply', 'cmd']);
 

@@ -3,10 +3,8 @@
  * checks. Files go to the agent's checks directory, which a running agent watches, so changes are
  * picked up without a restart; `status` reads the results the agent saved; `run` runs one here.
  */
-import { parseConfig, AgentConfig } from '@sitrep/schemas/config';
 import { addCheck, CheckError, describeChecks, DEFAULT_CONFIG_PATH, formatCheckTable, formatLocalTime, readCheckState, removeCheck, runScript } from '@sitrep/agent';
-import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { readAgentSetup } from '../agent-setup.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
 
@@ -34,19 +32,8 @@ interface Where {
 
 /** Where the checks live: from the agent config when readable, else defaults, flags win. */
 function where(v: { config?: string; dir?: string; state?: string }): Where {
-  const path = v.config ?? DEFAULT_CONFIG_PATH;
-  let checks = { dir: '/etc/sitrep/checks.d', defaultTimeout: 20_000, maxOutputBytes: 64 * 1024 };
-  let stateDir = '/var/lib/sitrep-agent';
-  if (existsSync(path)) {
-    // Only the paths matter here, so the broker section may be incomplete on this host.
-    const raw = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    const c = parseConfig(AgentConfig, { broker: { url: 'mqtt://x', username: 'x', password: 'x' }, ...raw, node: undefined }, path);
-    checks = c.checks;
-    stateDir = c.stateDir;
-  } else if (v.config !== undefined) {
-    throw new CliError(`check: no agent config at ${path}`);
-  }
-  return { dir: v.dir ?? checks.dir, stateDir: v.state ?? stateDir, timeoutMs: checks.defaultTimeout, maxOutputBytes: checks.maxOutputBytes };
+  const { config } = readAgentSetup('check', v.config);
+  return { dir: v.dir ?? config.checks.dir, stateDir: v.state ?? config.stateDir, timeoutMs: config.checks.defaultTimeout, maxOutputBytes: config.checks.maxOutputBytes };
 }
 
 export async function checkCommand(argv: string[]): Promise<void> {

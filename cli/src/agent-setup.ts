@@ -1,0 +1,27 @@
+/**
+ * What the host-side commands (`check`, `process`, `logs`) need from the agent's config: its
+ * directories and the processes it defines. Only these matter here, so the broker section may be
+ * incomplete on this host; an absent default config means the agent's defaults.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CONFIG_PATH } from '@sitrep/agent';
+import { AgentConfig, parseConfig } from '@sitrep/schemas/config';
+import { CliError } from './errors.js';
+
+export interface AgentSetup {
+  /** The config file read, or null when the default one does not exist. */
+  path: string | null;
+  config: AgentConfig;
+}
+
+export function readAgentSetup(command: string, configPath: string | undefined): AgentSetup {
+  const path = configPath ?? DEFAULT_CONFIG_PATH;
+  const placeholder = { broker: { url: 'mqtt://x', username: 'x', password: 'x' } };
+  if (!existsSync(path)) {
+    if (configPath !== undefined) throw new CliError(`${command}: no agent config at ${path}`);
+    return { path: null, config: parseConfig(AgentConfig, placeholder, 'defaults') };
+  }
+  const raw = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown> | null;
+  return { path, config: parseConfig(AgentConfig, { ...placeholder, ...raw, node: undefined }, path) };
+}
