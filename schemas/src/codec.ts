@@ -23,6 +23,31 @@ export interface Codec<S extends TSchema> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * No payload of the contract nests deeper than a handful of levels; garbage that nests thousands
+ * deep costs milliseconds to parse and yields only a dead letter, so it is refused before parsing.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `text` opens more than `max` arrays/objects at once (brackets inside strings ignored). */
+function nestsDeeperThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i += 1;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth -= 1;
+  }
+  return false;
+}
+
 /** Parse bytes as JSON with a size limit; never throws. */
 export function parseJson(payload: Uint8Array | string, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): DecodeResult<unknown> {
   const size = typeof payload === 'string' ? payload.length : payload.byteLength;
@@ -34,6 +59,7 @@ export function parseJson(payload: Uint8Array | string, maxBytes = DEFAULT_MAX_P
   } catch {
     return { ok: false, reason: 'payload is not valid UTF-8' };
   }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, reason: `payload nests deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {

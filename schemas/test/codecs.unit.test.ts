@@ -32,9 +32,16 @@ describe('codecs', () => {
     if (!big.ok) expect(big.reason).toMatch(/2000 bytes exceeds the limit of 1000/);
   });
 
-  it('survives deeply nested JSON', () => {
+  it('refuses deeply nested JSON before parsing it, counting only brackets outside strings', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expect(codecs.event.decode(deep, 1_000_000).ok).toBe(false);
+    expect(codecs.event.decode(deep, 1_000_000)).toEqual({ ok: false, reason: 'payload nests deeper than 64 levels' });
+    const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    expect(parseJson(nested(64)).ok).toBe(true);
+    expect(parseJson(nested(65))).toEqual({ ok: false, reason: 'payload nests deeper than 64 levels' });
+    // Brackets and escaped quotes inside strings are text, not nesting.
+    const text = JSON.stringify({ message: `${'['.repeat(500)} \\" ${'{'.repeat(500)}` });
+    expect(codecs.status.decode(text).ok).toBe(false);
+    expect(parseJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
   });
 
   it('discriminates events by type', () => {
