@@ -10,6 +10,9 @@ import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
 import { checkCommand } from './commands/check.js';
+import { mcpCommand } from './mcp/command.js';
+import { statusCommand } from './status/command.js';
+import { tailCommand } from './tail/command.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -24,6 +27,9 @@ Commands:
   user         add, passwd, remove, list identities
   node enroll  create a host's agent identity and print its install command
   check        add, remove, list, status, run the agent's scheduled checks
+  status       the fleet as a table, from any machine with credentials
+  tail         follow the live event stream
+  mcp          a Model Context Protocol server on stdio, for AI agents
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -36,6 +42,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   user: userCommand,
   node: nodeCommand,
   check: checkCommand,
+  status: statusCommand,
+  tail: tailCommand,
+  mcp: mcpCommand,
 };
 
 async function main(argv: string[]): Promise<void> {
