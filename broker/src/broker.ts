@@ -7,7 +7,7 @@ import { createTopics, type Logger } from '@sitrep/schemas';
 import type { Identity } from '@sitrep/schemas/config';
 import { canPublish, canSubscribe } from './auth/acl.js';
 import type { IdentityStore } from './auth/identities.js';
-import { startHttpTransport } from './transports/http.js';
+import { startHttpTransport, type HttpTransportOptions } from './transports/http.js';
 import { startTcpTransport } from './transports/tcp.js';
 
 export interface BrokerOptions {
@@ -22,6 +22,8 @@ export interface BrokerOptions {
   httpPort?: number;
   /** Directory of the built ui (ui/dist). */
   uiDir?: string | undefined;
+  /** Extra exact-path HTTP routes on the dashboard port (the hub's /metrics). */
+  httpRoutes?: HttpTransportOptions['routes'];
 }
 
 export interface RunningBroker {
@@ -100,7 +102,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const tcp = await startTcpTransport(aedes, host, opts.tcpPort ?? 1883);
   let http;
   try {
-    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log });
+    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log, routes: opts.httpRoutes });
   } catch (err) {
     await tcp.close();
     throw err;

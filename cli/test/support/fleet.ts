@@ -75,7 +75,7 @@ export interface Fleet {
 }
 
 /** Publish the fleet's retained state through real agent and service connections. */
-export async function publishFleet(tb: TestBroker): Promise<Fleet> {
+export async function publishFleet(tb: Pick<TestBroker, 'identity' | 'connect'>): Promise<Fleet> {
   const viewer = await tb.identity('viewer', 'carol');
   const operator = await tb.identity('operator', 'olga');
   const svc = await tb.connect(await tb.identity('service', 'proj'));
