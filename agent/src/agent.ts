@@ -18,6 +18,7 @@ import { EventPublisher } from './events/publisher.js';
 import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
+import { startHomeAssistant } from './homeassistant/index.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
 import { startProcessServices } from './services/processes.js';
 import type { Supervisor } from './supervisor/index.js';
@@ -182,7 +183,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (!client.connected || collecting) return;
     collecting = true;
     try {
-      publishJson(t.metrics(node), await collect(node), RETAINED);
+      const m = await collect(node);
+      publishJson(t.metrics(node), m, RETAINED);
+      homeassistant.onMetrics(m);
     } catch (err) {
       log.warn('metrics collection failed', { error: (err as Error).message });
     } finally {
@@ -258,6 +261,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
   });
 
+  const homeassistant = startHomeAssistant({
+    client, config: config.homeassistant, node, topics: t, stateDir: config.stateDir, machineId: host.machineId,
+    version: AGENT_VERSION, inventory: birth, republishState: announce, log: log.child('homeassistant'),
+  });
   client.connect();
   updates?.start();
   await checks.start();
@@ -283,6 +290,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     publishMetrics,
     async stop() {
       clearInterval(timer);
+      homeassistant.stop();
       updates?.stop();
       await checks.stop();
       await processes.stop();
