@@ -35,7 +35,7 @@ describe('Home Assistant device discovery payload', () => {
   });
 
   it('has the sensors, one running binary_sensor per service, one sensor per check, buttons for allowed actions only', () => {
-    const c = buildDiscovery(input, {}).components;
+    const c = buildDiscovery(input, {}).components as Record<string, Record<string, unknown>>;
     const keys = Object.keys(c);
     for (const k of ['cpu', 'memory', 'load1', 'load5', 'load15', 'uptime', 'updates', 'security_updates', `disk_${haObjectId('/')}`, `disk_${haObjectId('/srv/my data')}`, `temp_${haObjectId('coretemp Package id 0')}`]) {
       expect(keys, k).toContain(k);
@@ -62,7 +62,7 @@ describe('Home Assistant device discovery payload', () => {
     for (const [k, c] of Object.entries(a.components)) {
       expect((c as { unique_id: string }).unique_id).toBe(`sitrep_0123456789abcdef0123456789abcdef_${k}`);
       expect(c).not.toHaveProperty('object_id');
-      expect((c as { availability: { topic: string }[] }).availability[0]!.topic).toBe(t.status('web-1'));
+      expect((c as unknown as { availability: { topic: string }[] }).availability[0]!.topic).toBe(t.status('web-1'));
     }
     expect(haObjectId('a.b')).not.toBe(haObjectId('a-b'));
     for (const id of ['a.b', 'a-b', 'a_b', 'getty@tty1.service', 'x:y', 'été']) expect(fromHaObjectId(haObjectId(id))).toBe(id);
