@@ -10,9 +10,6 @@ import { hubCommand } from './commands/hub.js';
 import { projectorCommand } from './commands/projector.js';
 import { nodeCommand, userCommand } from './commands/user.js';
 import { checkCommand } from './commands/check.js';
-import { mcpCommand } from './mcp/command.js';
-import { statusCommand } from './status/command.js';
-import { tailCommand } from './tail/command.js';
 import { CliError } from './errors.js';
 
 const HELP = `sitrep ${AGENT_VERSION}: fleet monitor and remote control for Linux hosts, on MQTT
@@ -42,9 +39,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   user: userCommand,
   node: nodeCommand,
   check: checkCommand,
-  status: statusCommand,
-  tail: tailCommand,
-  mcp: mcpCommand,
+  // Loaded on use: the MCP SDK and the remote clients stay out of every other command's start-up.
+  status: async (argv) => (await import('./status/command.js')).statusCommand(argv),
+  tail: async (argv) => (await import('./tail/command.js')).tailCommand(argv),
+  mcp: async (argv) => (await import('./mcp/command.js')).mcpCommand(argv),
 };
 
 async function main(argv: string[]): Promise<void> {
