@@ -8,6 +8,7 @@ source scripts/lib/ensure-deps.sh
 ensure_node
 ensure_pnpm
 ensure_workspace || { echo "0 passed, 1 failed"; exit 1; }
+ensure_mosquitto_clients
 
 if [[ ! -x /usr/bin/chromium ]]; then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then

@@ -18,6 +18,7 @@ import { EventPublisher } from './events/publisher.js';
 import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
+import { startHomeAssistant } from './homeassistant/index.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
 import { startProcessServices, type ProcessServices } from './services/processes.js';
 import { LogFeed, startLocalControl } from './ipc/index.js';
@@ -194,7 +195,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (!client.connected || collecting) return;
     collecting = true;
     try {
-      publishJson(t.metrics(node), await collect(node), RETAINED);
+      const m = await collect(node);
+      publishJson(t.metrics(node), m, RETAINED);
+      homeassistant.onMetrics(m);
     } catch (err) {
       log.warn('metrics collection failed', { error: (err as Error).message });
     } finally {
@@ -271,6 +274,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
   });
 
+  const homeassistant = startHomeAssistant({
+    client, config: config.homeassistant, node, topics: t, stateDir: config.stateDir, machineId: host.machineId,
+    version: AGENT_VERSION, inventory: birth, republishState: announce, log: log.child('homeassistant'),
+  });
   client.connect();
   updates?.start();
   await checks.start();
@@ -296,6 +303,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     publishMetrics,
     async stop() {
       clearInterval(timer);
+      homeassistant.stop();
       updates?.stop();
       await checks.stop();
       await control?.close();

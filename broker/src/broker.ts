@@ -3,11 +3,11 @@
  * MQTT-over-WebSocket (sharing its HTTP port with the dashboard).
  */
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { createTopics, type Logger } from '@sitrep/schemas';
+import { createHaTopics, createTopics, type Logger } from '@sitrep/schemas';
 import type { Identity } from '@sitrep/schemas/config';
 import { canPublish, canSubscribe } from './auth/acl.js';
 import type { IdentityStore } from './auth/identities.js';
-import { startHttpTransport } from './transports/http.js';
+import { startHttpTransport, type HttpTransportOptions } from './transports/http.js';
 import { startTcpTransport } from './transports/tcp.js';
 
 export interface BrokerOptions {
@@ -22,6 +22,10 @@ export interface BrokerOptions {
   httpPort?: number;
   /** Directory of the built ui (ui/dist). */
   uiDir?: string | undefined;
+  /** Home Assistant's discovery prefix, for the ACL (default homeassistant). */
+  homeassistantPrefix?: string;
+  /** Extra exact-path HTTP routes on the dashboard port (the hub's /metrics). */
+  httpRoutes?: HttpTransportOptions['routes'];
 }
 
 export interface RunningBroker {
@@ -41,6 +45,7 @@ function authError(message: string): AuthenticateError {
 
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const t = createTopics(opts.prefix);
+  const ha = createHaTopics(opts.homeassistantPrefix);
   const log = opts.log;
   const who = new WeakMap<Client, Identity>();
 
@@ -78,7 +83,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
         if (client === null && parsed.ok && parsed.topic.kind === 'status') return done(null);
         return done(new Error('publish without identity'));
       }
-      const decision = canPublish(identity, packet.topic, t);
+      const decision = canPublish(identity, packet.topic, t, ha);
       if (decision.ok) return done(null);
       log.warn('publish denied', { username: identity.username, role: identity.role, topic: packet.topic, reason: decision.reason });
       done(new Error(`publish denied: ${decision.reason}`));
@@ -86,7 +91,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     authorizeSubscribe(client, subscription, done) {
       const identity = who.get(client);
       const decision =
-        identity === undefined ? { ok: false as const, reason: 'no identity' } : canSubscribe(identity, subscription.topic, t);
+        identity === undefined ? { ok: false as const, reason: 'no identity' } : canSubscribe(identity, subscription.topic, t, ha);
       if (decision.ok) return done(null, subscription);
       log.warn('subscribe denied', { username: identity?.username, topic: subscription.topic, reason: decision.reason });
       // null refuses this one subscription (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-2].
@@ -100,7 +105,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const tcp = await startTcpTransport(aedes, host, opts.tcpPort ?? 1883);
   let http;
   try {
-    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log });
+    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log, routes: opts.httpRoutes });
   } catch (err) {
     await tcp.close();
     throw err;

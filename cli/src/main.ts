@@ -30,6 +30,9 @@ Commands:
   simulate     a simulated fleet against a hub (load tests, demos)
   process      add, remove, list the processes the agent supervises
   logs         the last lines of a supervised process or a watched unit (-f to follow)
+  status       the fleet as a table, from any machine with credentials
+  tail         follow the live event stream
+  mcp          a Model Context Protocol server on stdio, for AI agents
 
 Run \`sitrep <command> --help\` for the options of a command.
 `;
@@ -45,6 +48,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   simulate: simulateCommand,
   process: processCommand,
   logs: logsCommand,
+  // Loaded on use: the MCP SDK and the remote clients stay out of every other command's start-up.
+  status: async (argv) => (await import('./status/command.js')).statusCommand(argv),
+  tail: async (argv) => (await import('./tail/command.js')).tailCommand(argv),
+  mcp: async (argv) => (await import('./mcp/command.js')).mcpCommand(argv),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -17,3 +17,4 @@ export { lockDatabase, DatabaseLockedError } from './db/lock.js';
 export { metricsHistory, MetricsQueryError, metricsRetentionRules } from './projections/metrics-history.js';
 export { runRetention, startRetention } from './retention/retention.js';
 export * from './notify/index.js';
+export { renderFleetMetrics, CONTENT_TYPE as METRICS_CONTENT_TYPE } from './metrics/fleet-metrics.js';

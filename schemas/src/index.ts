@@ -14,3 +14,4 @@ export * from './payloads/logs.js';
 export * from './payloads/hub.js';
 export * from './catalog.js';
 export * from './log.js';
+export * from './homeassistant.js';

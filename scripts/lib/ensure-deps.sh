@@ -36,3 +36,16 @@ build_ui() {
   echo "==> building the dashboard"
   pnpm --filter @sitrep/ui build >/dev/null
 }
+
+# mosquitto_sub / mosquitto_pub for the tests of docs/examples/mosquitto.sh (third-party clients).
+# Installs Debian's mosquitto-clients when root; otherwise those tests skip with a message.
+ensure_mosquitto_clients() {
+  command -v mosquitto_sub >/dev/null 2>&1 && command -v mosquitto_pub >/dev/null 2>&1 && return 0
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's mosquitto-clients for the MQTT client tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto-clients) >/tmp/sitrep-mosquitto-clients.log 2>&1 \
+      || echo "WARNING: mosquitto-clients could not be installed (see /tmp/sitrep-mosquitto-clients.log); those tests will be skipped"
+  else
+    echo "WARNING: mosquitto_sub/mosquitto_pub missing and not root: the mosquitto client tests will be skipped"
+  fi
+}

@@ -2,7 +2,7 @@
  * One HTTP server for the dashboard and MQTT over WebSocket (path /mqtt), so a browser needs one
  * origin and one port. `/ui-config.json` tells the ui the topic prefix and the MQTT path.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -17,6 +17,8 @@ export interface HttpTransportOptions {
   uiDir?: string | undefined;
   prefix: string;
   log: Logger;
+  /** Extra exact-path routes served by other parts of the hub (e.g. /metrics). */
+  routes?: ReadonlyMap<string, RequestListener> | undefined;
 }
 
 export interface Listening {
@@ -44,8 +46,11 @@ export function closeServer(server: import('node:net').Server, sockets: Set<Sock
 export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptions): Promise<Listening> {
   const uiConfig = JSON.stringify({ prefix: opts.prefix, mqttPath: MQTT_WS_PATH });
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/ui-config.json') {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = opts.routes?.get(path);
+    if (route !== undefined) {
+      void route(req, res);
+    } else if (path === '/ui-config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(uiConfig);
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAgentConfig, startAgent, type RunningAgent } from '@sitrep/agent';
 import { startBroker, type RunningBroker } from '@sitrep/broker';
-import { projectorDbPath, startProjector, type RunningProjector } from '@sitrep/projector';
+import { METRICS_CONTENT_TYPE, projectorDbPath, renderFleetMetrics, startProjector, type RunningProjector } from '@sitrep/projector';
 import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
 import { loadHubConfig } from './config.js';
+import { METRICS_PATH, metricsRoute } from '../metrics/route.js';
 
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
@@ -53,6 +54,12 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     opts.log.warn('the dashboard is not built; run `pnpm --filter @sitrep/ui build`', { uiDir });
   }
 
+  let projector: RunningProjector | undefined;
+  const metrics = metricsRoute({
+    identities: bootstrap.identities,
+    log: opts.log.child('metrics'),
+    render: () => (projector === undefined ? null : { body: renderFleetMetrics(projector.db, Date.now()), contentType: METRICS_CONTENT_TYPE }),
+  });
   const broker = await startBroker({
     identities: bootstrap.identities,
     log: opts.log.child('broker'),
@@ -61,11 +68,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     tcpPort: opts.mqttPort,
     httpPort: opts.httpPort,
     uiDir,
+    httpRoutes: new Map([[METRICS_PATH, metrics]]),
   });
   // Internal clients always use loopback, whatever address the broker is exposed on.
   const local = `mqtt://127.0.0.1:${broker.tcpPort}`;
   const dbPath = projectorDbPath(dataDir);
-  let projector: RunningProjector | undefined;
   let agent: RunningAgent | null = null;
   try {
     projector = startProjector({ dbPath, broker: { url: local, prefix, ...bootstrap.secrets.projector }, hub: hubConfig, log: opts.log.child('projector') });

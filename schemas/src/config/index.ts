@@ -8,6 +8,7 @@ import { ChecksConfig, ProbeConfig, ProcessConfig } from './agent-work.js';
 
 export { Duration, TopicPrefix };
 import { DEFAULT_PREFIX } from '../topics.js';
+import { DEFAULT_HA_PREFIX } from '../homeassistant.js';
 import { isValidId, NODE_ID_PATTERN } from '../ids.js';
 
 export const BrokerUrl = z
@@ -86,6 +87,14 @@ export const AgentConfig = z
     processes: z.array(ProcessConfig).default([]),
     /** Directory of extra process definitions (`*.yaml`, one process each). */
     processesDir: z.string().min(1).optional(),
+    /** Home Assistant MQTT device discovery (off by default); see docs/homeassistant.md. */
+    homeassistant: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Home Assistant's discovery prefix (its MQTT integration setting). */
+        prefix: TopicPrefix.default(DEFAULT_HA_PREFIX),
+      })
+      .prefault({}),
     spool: z
       .strictObject({
         /** Events kept on disk for delivery and replay; past it the oldest go, with an EventsDropped event. */
