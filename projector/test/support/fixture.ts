@@ -53,6 +53,13 @@ export function started(node: string, ts: number): AgentEvent {
   return { v: 1, node, session: 's1', seq, ts, type: 'AgentStarted', data: { version: '1', pid: 1 } };
 }
 
+/** A ProcessGaveUp event (the supervisor stopped restarting `process`) with the next seq of `node`. */
+export function gaveUp(node: string, process: string, ts: number, restarts = 5): AgentEvent {
+  const seq = (seqs.get(node) ?? 0) + 1;
+  seqs.set(node, seq);
+  return { v: 1, node, session: 's1', seq, ts, type: 'ProcessGaveUp', data: { process, restarts, windowMs: 300_000, lastLines: ['boom'] } };
+}
+
 export const status = (node: string, state: 'online' | 'offline' | 'lost', session = 's1') => ({ v: 1, node, state, session, ts: 1 });
 
 export function serviceState(node: string, service: string, state: string, since: number, ts: number, expect = 'running') {
