@@ -89,7 +89,7 @@ try {
     versus:
       b === undefined || liveB === undefined || rebuiltB === undefined
         ? null
-        : { projector: b.label, live: liveB.run, rebuild: rebuiltB, liveDifferences: liveB.run.truncated || live.run.truncated ? null : differences(live.digest, liveB.digest) },
+        : { projector: b.label, live: liveB.run, rebuild: rebuiltB, liveDifferences: liveB.run.truncated || live.run.truncated ? null : differences(live.digest, liveB.digest, true) },
     profiles: ctx.profiles,
     sqlStats: ctx.sqlStats,
   };

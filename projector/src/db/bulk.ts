@@ -10,35 +10,29 @@ import type { Db } from '../projections/projection.js';
 export const ROWS_PER_STATEMENT = 64;
 
 /**
- * Run `head VALUES (?, …), … tail` for `rows` (each `columns` values), ROWS_PER_STATEMENT at a
- * time; `tail` is e.g. an ON CONFLICT clause.
+ * Run `head VALUES (?, …), … tail` for the rows in `values` (flat: row after row, `columns` values
+ * each), ROWS_PER_STATEMENT rows at a time; `tail` is e.g. an ON CONFLICT clause.
  */
-export function insertRows(db: Db, head: string, columns: number, rows: readonly unknown[][], tail = ''): void {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const n = Math.min(ROWS_PER_STATEMENT, rows.length - i);
-    statement(db, head, columns, n, tail).run(values(rows, i, n, columns));
-  }
+export function insertRows(db: Db, head: string, columns: number, values: readonly unknown[], tail = ''): void {
+  eachChunk(values, columns, (n, chunk) => void statement(db, head, columns, n, tail).run(chunk));
 }
 
 /** Like insertRows, for a statement with RETURNING: every row it returns, as an array of values. */
-export function insertRowsReturning<T extends unknown[]>(db: Db, head: string, columns: number, rows: readonly unknown[][], tail: string): T[] {
+export function insertRowsReturning<T extends unknown[]>(db: Db, head: string, columns: number, values: readonly unknown[], tail: string): T[] {
   const out: T[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const n = Math.min(ROWS_PER_STATEMENT, rows.length - i);
-    for (const r of statement(db, head, columns, n, tail).raw().all(values(rows, i, n, columns)) as T[]) out.push(r);
-  }
+  eachChunk(values, columns, (n, chunk) => {
+    for (const r of statement(db, head, columns, n, tail).raw().all(chunk) as T[]) out.push(r);
+  });
   return out;
 }
 
-/** rows[from .. from + n) as one flat list of parameters (Array.prototype.flat is slow in V8). */
-function values(rows: readonly unknown[][], from: number, n: number, columns: number): unknown[] {
-  const out = new Array<unknown>(n * columns);
-  let k = 0;
-  for (let i = from; i < from + n; i++) {
-    const row = rows[i]!;
-    for (let c = 0; c < columns; c++) out[k++] = row[c];
+function eachChunk(values: readonly unknown[], columns: number, each: (rows: number, chunk: readonly unknown[]) => void): void {
+  const rows = values.length / columns;
+  if (!Number.isInteger(rows)) throw new Error(`${values.length} values are not rows of ${columns}`);
+  for (let i = 0; i < rows; i += ROWS_PER_STATEMENT) {
+    const n = Math.min(ROWS_PER_STATEMENT, rows - i);
+    each(n, n === rows ? values : values.slice(i * columns, (i + n) * columns));
   }
-  return out;
 }
 
 /** SQL texts by shape, so a run builds none of them again. */

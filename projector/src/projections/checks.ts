@@ -53,10 +53,12 @@ export const checks: Projection = {
 };
 
 function foldResults(db: Db, events: readonly LoggedEvent[]): void {
-  insertRows(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms)', 7, events.map((e) => {
+  const values: unknown[] = [];
+  for (const e of events) {
     const d = e.data as { check: string; status: string; message: string; durationMs: number };
-    return [e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs];
-  }));
+    values.push(e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs);
+  }
+  insertRows(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms)', 7, values);
 }
 
 export interface CheckResultRow {

@@ -29,10 +29,12 @@ export const commandAudit: Projection = {
 };
 
 function foldCommands(db: Db, events: readonly LoggedEvent[]): void {
-  insertRows(db, 'INSERT INTO command_audit (event_id, node, ts, command_id, action, target, by, outcome, message, duration_ms)', 10, events.map((e) => {
+  const values: unknown[] = [];
+  for (const e of events) {
     const d = e.data as { id: string; action: string; target: string; by?: string; outcome: string; message: string; durationMs: number };
-    return [e.id, e.node, e.ts, d.id, d.action, d.target, d.by ?? null, d.outcome, d.message, d.durationMs];
-  }));
+    values.push(e.id, e.node, e.ts, d.id, d.action, d.target, d.by ?? null, d.outcome, d.message, d.durationMs);
+  }
+  insertRows(db, 'INSERT INTO command_audit (event_id, node, ts, command_id, action, target, by, outcome, message, duration_ms)', 10, values);
 }
 
 export function commandHistory(db: Db, q: { node?: string; from: number; to: number; limit: number }): unknown[] {

@@ -81,12 +81,13 @@ export interface Arrived {
  * row, or null for a redelivery (already in the log, or earlier in `arrived`).
  */
 export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
-  const datas = arrived.map((a) => JSON.stringify(a.event.data));
+  const values: unknown[] = [];
+  for (const { event: e, receivedAt } of arrived) values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt);
   const inserted = insertRowsReturning<[number, string, number]>(
     db,
     'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)',
     8,
-    arrived.map(({ event: e, receivedAt }, i) => [e.node, e.seq, e.session, e.ts, e.type, datas[i], 'agent', receivedAt]),
+    values,
     'ON CONFLICT DO NOTHING RETURNING id, node, seq',
   );
   // RETURNING order is unspecified: match rows by (node, seq); the first arrival of a key owns it.

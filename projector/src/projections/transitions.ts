@@ -87,6 +87,12 @@ function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, T
   return new Map(rows.map(([node, service, state, expect, since]) => [serviceKey(node, service), { state, expect, since }]));
 }
 
+function hourlyValues(buckets: Map<string, Bucket>): unknown[] {
+  const values: unknown[] = [];
+  for (const b of buckets.values()) values.push(b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions);
+  return values;
+}
+
 /**
  * Fold ServiceStateChanged events in order: a transitions row each; per service the timeline
  * (state since when) and the hourly buckets ([since, ts) of the previous state added to the
@@ -110,14 +116,14 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     }
     return b;
   };
-  const rows: unknown[][] = [];
+  const rows: unknown[] = [];
   const touched = new Set<string>();
   for (const e of events) {
     const d = e.data as Changed;
     const k = serviceKey(e.node, d.service);
     const prev = timelines.get(k);
     const expect = d.expect ?? prev?.expect ?? 'running';
-    rows.push([e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? [])]);
+    rows.push(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
     // Clock skew can put an event before the previous one: never count negative time.
     if (prev !== undefined && e.ts > prev.since) {
       const healthy = isHealthy(prev.state, prev.expect);
@@ -144,7 +150,7 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     db,
     'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
     6,
-    [...buckets.values()].map((b) => [b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions]),
+    hourlyValues(buckets),
     `ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
        total_ms = total_ms + excluded.total_ms, transitions = transitions + excluded.transitions`,
   );
@@ -152,7 +158,7 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     db,
     'INSERT INTO service_timeline (node, service, state, expect, since)',
     5,
-    [...touched].map((k) => {
+    [...touched].flatMap((k) => {
       const [node, service] = keys.get(k)!;
       const t = timelines.get(k)!;
       return [node, service, t.state, t.expect, t.since];
