@@ -30,7 +30,6 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  for (const p of (process.env['SITREP_EXPERIMENT_PRAGMAS'] ?? '').split(';').filter(Boolean)) db.pragma(p);
   db.transaction(() => {
     for (const p of PROJECTIONS) db.exec(p.ddl);
   })();

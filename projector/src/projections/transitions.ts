@@ -87,11 +87,15 @@ function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, T
   return new Map(rows.map(([node, service, state, expect, since]) => [serviceKey(node, service), { state, expect, since }]));
 }
 
+/** In key order: the B-tree is then written front to back, each page once, not at random. */
 function hourlyValues(buckets: Map<string, Bucket>): unknown[] {
+  const sorted = [...buckets.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service) || a.hour - b.hour);
   const values: unknown[] = [];
-  for (const b of buckets.values()) values.push(b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions);
+  for (const b of sorted) values.push(b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions);
   return values;
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Fold ServiceStateChanged events in order: a transitions row each; per service the timeline
@@ -158,7 +162,7 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     db,
     'INSERT INTO service_timeline (node, service, state, expect, since)',
     5,
-    [...touched].flatMap((k) => {
+    [...touched].sort().flatMap((k) => {
       const [node, service] = keys.get(k)!;
       const t = timelines.get(k)!;
       return [node, service, t.state, t.expect, t.since];

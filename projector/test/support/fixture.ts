@@ -17,6 +17,9 @@ export function fixture(start = Date.UTC(2026, 10, 23, 10, 0, 0)) {
     advance: (ms: number) => (clock += ms),
     send: (topic: string, value: unknown) => ingest(topic, Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))),
     event: (e: AgentEvent) => ingest(t.events(e.node), Buffer.from(JSON.stringify(e))),
+    /** Messages as the consumer hands over a batch, each with its own arrival time. */
+    batch: (messages: readonly { topic: string; value: unknown; at: number }[]) =>
+      ingest.batch(messages.map((m) => ({ topic: m.topic, payload: Buffer.from(typeof m.value === 'string' ? m.value : JSON.stringify(m.value)), receivedAt: m.at }))),
   };
 }
 
