@@ -11,7 +11,7 @@
  *
  *   pnpm --filter @sitrep/bench projector-fold [--events=200000] [--batch=1000] [--profile] ...
  *
- * Figures go to results/projector-fold.json; see PROJECTOR.md. No sockets: SQLite files only.
+ * Figures go to results/projector-fold.json; see README.md ("Projector"). No sockets: SQLite files only.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -7,7 +7,7 @@
  * - `foldEach`: the naive reference, the same handler given one message at a time with no outer
  *   transaction, so each message commits alone;
  * - `foldStream`: `foldBatched` over a generated stream, for a large log built through the ingest;
- * - `appendLog`: log rows written straight into `events` with the values `appendAgentEvent`
+ * - `appendLog`: log rows written straight into `events` with the values `appendAgentEvents`
  *   writes, to build a large log quickly for a rebuild (no projection is folded);
  * - `ceiling`: per-message work without any fold (decode only, or decode + log append).
  */
@@ -17,7 +17,7 @@ import type { Message } from './workload.js';
 
 export type Api = typeof import('@sitrep/projector');
 
-/** The row appendAgentEvent writes (projector/src/projections/event-log.ts). */
+/** The row appendAgentEvents writes (projector/src/projections/event-log.ts). */
 const LOG_INSERT = `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`;
 
 export interface FoldRun {
@@ -215,7 +215,7 @@ export interface CeilingRun {
 /**
  * Ceilings for live folding, from the work every message needs whatever the fold does: parse the
  * topic, decode and validate the payload (`decode`), and with a database also append the log row
- * the way appendAgentEvent does, in the same batches as the live run (`append`).
+ * the way appendAgentEvents does (one row a statement here), in the same batches as the live run (`append`).
  */
 export function ceiling(topics: Topics, messages: readonly Stored[], budgetMs: number, db?: Db, batch = 1000): CeilingRun {
   const insert = db?.prepare(LOG_INSERT);

@@ -121,7 +121,6 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     return b;
   };
   const rows: unknown[] = [];
-  const touched = new Set<string>();
   for (const e of events) {
     const d = e.data as Changed;
     const k = serviceKey(e.node, d.service);
@@ -142,7 +141,6 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     }
     bucket(e.node, d.service, k, Math.floor(e.ts / HOUR) * HOUR).transitions++;
     timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? e.ts, e.ts) });
-    touched.add(k);
   }
   insertRows(
     db,
@@ -162,7 +160,7 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     db,
     'INSERT INTO service_timeline (node, service, state, expect, since)',
     5,
-    [...touched].sort().flatMap((k) => {
+    [...keys.keys()].sort().flatMap((k) => {
       const [node, service] = keys.get(k)!;
       const t = timelines.get(k)!;
       return [node, service, t.state, t.expect, t.since];
