@@ -55,7 +55,8 @@ export function projectorHandler(api: Api, db: Db, topics: Topics) {
     outcomes[outcome.kind] = (outcomes[outcome.kind] ?? 0) + 1;
     if (outcome.kind === 'folded' && isEvents) touched.add(outcome.node!);
   };
-  const batched = 'batch' in ingest;
+  // An older projector version (--versus) has no batch ingest.
+  const batch = (ingest as Partial<Pick<typeof ingest, 'batch'>>).batch;
   return {
     outcomes,
     handleBatch(messages: readonly Pick<Message, 'topic' | 'payload' | 'receivedAt'>[]): void {
@@ -64,8 +65,8 @@ export function projectorHandler(api: Api, db: Db, topics: Topics) {
         const parsed = topics.parse(m.topic);
         return parsed.ok && parsed.topic.kind === 'events';
       });
-      if (batched) {
-        ingest.batch(messages).forEach((outcome, i) => count(outcome, isEvents[i]!));
+      if (batch !== undefined) {
+        batch(messages).forEach((outcome, i) => count(outcome, isEvents[i]!));
         return;
       }
       messages.forEach((m, i) => {
