@@ -11,7 +11,7 @@
  *
  *   pnpm --filter @sitrep/bench projector-fold [--events=200000] [--batch=1000] [--profile] ...
  *
- * Figures go to results/projector-fold.json; see PROJECTOR.md. No sockets: SQLite files only.
+ * Figures go to results/projector-fold.json; see README.md ("Projector"). No sockets: SQLite files only.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -89,7 +89,7 @@ try {
     versus:
       b === undefined || liveB === undefined || rebuiltB === undefined
         ? null
-        : { projector: b.label, live: liveB.run, rebuild: rebuiltB, liveDifferences: liveB.run.truncated || live.run.truncated ? null : differences(live.digest, liveB.digest) },
+        : { projector: b.label, live: liveB.run, rebuild: rebuiltB, liveDifferences: liveB.run.truncated || live.run.truncated ? null : differences(live.digest, liveB.digest, true) },
     profiles: ctx.profiles,
     sqlStats: ctx.sqlStats,
   };

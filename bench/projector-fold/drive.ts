@@ -2,13 +2,12 @@
  * The ways the bench puts events through the projector; each stops at the end of its messages or
  * past its time budget, whichever comes first.
  * - `foldBatched`: what the MQTT consumer does (projector/src/mqtt/consumer.ts + projector.ts):
- *   `BEGIN IMMEDIATE`, then per message parse the topic and call the ingest (whose own transaction
- *   nests in the open one), `COMMIT` after `batch` messages, then read the checkpoint of every
- *   node touched (the gap tracker's `observe`);
- * - `foldEach`: the naive reference, the same handler with no outer transaction, so each message
- *   commits alone;
+ *   `BEGIN IMMEDIATE`, parse the topics and fold the `batch` messages at once (`ingest.batch`),
+ *   `COMMIT`, then read the checkpoint of every node touched (the gap tracker's `observe`);
+ * - `foldEach`: the naive reference, the same handler given one message at a time with no outer
+ *   transaction, so each message commits alone;
  * - `foldStream`: `foldBatched` over a generated stream, for a large log built through the ingest;
- * - `appendLog`: log rows written straight into `events` with the values `appendAgentEvent`
+ * - `appendLog`: log rows written straight into `events` with the values `appendAgentEvents`
  *   writes, to build a large log quickly for a rebuild (no projection is folded);
  * - `ceiling`: per-message work without any fold (decode only, or decode + log append).
  */
@@ -18,7 +17,7 @@ import type { Message } from './workload.js';
 
 export type Api = typeof import('@sitrep/projector');
 
-/** The row appendAgentEvent writes (projector/src/projections/event-log.ts). */
+/** The row appendAgentEvents writes (projector/src/projections/event-log.ts). */
 const LOG_INSERT = `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`;
 
 export interface FoldRun {
@@ -36,7 +35,11 @@ export interface FoldRun {
   truncated: boolean;
 }
 
-/** The projector's handler as the consumer calls it, on a clock the bench sets per message. */
+/**
+ * The projector's handler as the consumer calls it, on a clock the bench sets per message: a
+ * whole batch at once through `ingest.batch` (projector.ts `handleBatch`), or message by message
+ * for a projector version that has no batch ingest (`--versus` an older copy).
+ */
 export function projectorHandler(api: Api, db: Db, topics: Topics) {
   let clock = 0;
   // Dead letters are logged as warnings: in this bench they mean the workload is wrong, so show them.
@@ -48,15 +51,28 @@ export function projectorHandler(api: Api, db: Db, topics: Topics) {
   const ingest = api.createIngest({ db, topics, log, folder, projections: api.PROJECTIONS, now: () => clock });
   const touched = new Set<string>();
   const outcomes: Record<string, number> = {};
+  const count = (outcome: { kind: string; node?: string }, isEvents: boolean) => {
+    outcomes[outcome.kind] = (outcomes[outcome.kind] ?? 0) + 1;
+    if (outcome.kind === 'folded' && isEvents) touched.add(outcome.node!);
+  };
+  // An older projector version (--versus) has no batch ingest.
+  const batch = (ingest as Partial<Pick<typeof ingest, 'batch'>>).batch;
   return {
     outcomes,
-    handle(m: Pick<Message, 'topic' | 'payload' | 'receivedAt'>): void {
-      clock = m.receivedAt;
-      // projector.ts parses the topic first (queries are answered, not folded), then ingests.
-      const parsed = topics.parse(m.topic);
-      const outcome = ingest(m.topic, m.payload);
-      outcomes[outcome.kind] = (outcomes[outcome.kind] ?? 0) + 1;
-      if (outcome.kind === 'folded' && parsed.ok && parsed.topic.kind === 'events') touched.add(outcome.node);
+    handleBatch(messages: readonly Pick<Message, 'topic' | 'payload' | 'receivedAt'>[]): void {
+      // projector.ts parses each topic first (queries are answered, not folded), then ingests.
+      const isEvents = messages.map((m) => {
+        const parsed = topics.parse(m.topic);
+        return parsed.ok && parsed.topic.kind === 'events';
+      });
+      if (batch !== undefined) {
+        batch(messages).forEach((outcome, i) => count(outcome, isEvents[i]!));
+        return;
+      }
+      messages.forEach((m, i) => {
+        clock = m.receivedAt;
+        count(ingest(m.topic, m.payload), isEvents[i]!);
+      });
     },
     afterCommit(): void {
       for (const node of touched) api.checkpoint(db, node);
@@ -98,7 +114,7 @@ export function foldBatched(api: Api, db: Db, topics: Topics, messages: readonly
   const r = run(messages, budgetMs, (from) => {
     const to = Math.min(messages.length, from + batch);
     db.exec('BEGIN IMMEDIATE');
-    for (let i = from; i < to; i++) h.handle(messages[i]!);
+    h.handleBatch(messages.slice(from, to));
     db.exec('COMMIT');
     h.afterCommit();
     return to;
@@ -112,7 +128,7 @@ export function foldEach(api: Api, db: Db, topics: Topics, messages: readonly St
   const r = run(messages, budgetMs, (from) => {
     const to = Math.min(messages.length, from + 100);
     for (let i = from; i < to; i++) {
-      h.handle(messages[i]!);
+      h.handleBatch([messages[i]!]);
       h.afterCommit();
     }
     return to;
@@ -169,7 +185,7 @@ export function foldStream(api: Api, db: Db, topics: Topics, messages: Iterable<
     }
     if (window.length === 0 || performance.now() - t0 >= budgetMs) break;
     db.exec('BEGIN IMMEDIATE');
-    for (const m of window) h.handle(m);
+    h.handleBatch(window);
     db.exec('COMMIT');
     h.afterCommit();
     done += window.length;
@@ -200,7 +216,7 @@ export interface CeilingRun {
 /**
  * Ceilings for live folding, from the work every message needs whatever the fold does: parse the
  * topic, decode and validate the payload (`decode`), and with a database also append the log row
- * the way appendAgentEvent does, in the same batches as the live run (`append`).
+ * the way appendAgentEvents does (one row a statement here), in the same batches as the live run (`append`).
  */
 export function ceiling(topics: Topics, messages: readonly Stored[], budgetMs: number, db?: Db, batch = 1000): CeilingRun {
   const insert = db?.prepare(LOG_INSERT);

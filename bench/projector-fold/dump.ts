@@ -29,9 +29,12 @@ export function digestTables(db: Db, tables: readonly string[]): Digest {
   return out;
 }
 
-/** Tables whose rows differ between two digests (empty: equal). */
-export function differences(a: Digest, b: Digest): string[] {
-  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+/**
+ * Tables whose rows differ between two digests (empty: equal). `shared`: compare only the tables
+ * both have (two projector versions, one with a read model the other lacks).
+ */
+export function differences(a: Digest, b: Digest, shared = false): string[] {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((n) => !shared || (n in a && n in b)).sort();
   return names
     .filter((n) => a[n]?.sha256 !== b[n]?.sha256)
     .map((n) => `${n}: ${a[n]?.rows ?? 'missing'} rows vs ${b[n]?.rows ?? 'missing'} rows${a[n]?.rows === b[n]?.rows ? ' (same count, different content)' : ''}`);

@@ -130,14 +130,14 @@ function boundedRebuild(v: Version, db: Db, budgetMs: number): RebuildProgress &
   }
 }
 
-/** Rebuild `db` in place and compare the rebuilt tables with `before` (when given). */
-export async function rebuildRun(ctx: Context, v: Version, name: string, db: Db, before: Digest | null): Promise<RebuildRun> {
+/** Rebuild `db` in place and compare the rebuilt tables with `before` (when given; `shared`: the tables both have). */
+export async function rebuildRun(ctx: Context, v: Version, name: string, db: Db, before: Digest | null, shared = false): Promise<RebuildRun> {
   const cpu0 = process.cpuUsage();
   const r = await instrumented(ctx, v, name, db, () => boundedRebuild(v, db, ctx.options.rebuildBudgetMs), (p) => p.done);
   const cpu = process.cpuUsage(cpu0);
   const after = digestTables(db, v.api.rebuildTables(v.api.PROJECTIONS));
   const compared = before !== null && !r.truncated;
-  const diff = compared ? differences(before, after) : [];
+  const diff = compared ? differences(before, after, shared) : [];
   return {
     events: r.done,
     ms: r.elapsedMs,
@@ -195,7 +195,7 @@ export async function bigRun(ctx: Context, a: Version, b: Version | undefined): 
       // Through b's own openDatabase, so its connection settings apply.
       db.close();
       db = b.api.openDatabase(path);
-      versus = await rebuildRun(ctx, b, 'rebuild-big', db, rebuild.truncated ? null : rebuild.digest);
+      versus = await rebuildRun(ctx, b, 'rebuild-big', db, rebuild.truncated ? null : rebuild.digest, true);
     }
     return { build: { ...build, how: o.bigBuild }, fileBytes: bytes, scan, rebuild, versus };
   } finally {

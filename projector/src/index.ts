@@ -1,7 +1,7 @@
 export { startProjector, projectorDbPath, alertPolicy, type ProjectorOptions, type RunningProjector } from './projector.js';
 export { openDatabase, PROJECTIONS } from './db/open.js';
-export { createIngest, type Ingest, type IngestOutcome } from './ingest/ingest.js';
-export { createFolder, type Folder } from './fold/folder.js';
+export { createIngest, type Ingest, type IngestOutcome, type Received } from './ingest/ingest.js';
+export { createFolder, type Arrival, type Folder } from './fold/folder.js';
 export { consumerFilters } from './mqtt/consumer.js';
 export { rebuild, rebuildTables, type RebuildProgress } from './rebuild/rebuild.js';
 export { runQuery, QUERIES, QueryError } from './queries/registry.js';

@@ -17,7 +17,7 @@ import { lockDatabase } from './db/lock.js';
 import { openDatabase, PROJECTIONS } from './db/open.js';
 import { createFolder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
-import { createIngest } from './ingest/ingest.js';
+import { createIngest, type Received } from './ingest/ingest.js';
 import { startConsumer, stopConsumer } from './mqtt/consumer.js';
 import type { Db } from './projections/projection.js';
 import { answerQuery } from './queries/answer.js';
@@ -84,19 +84,30 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     db,
     log,
     now,
-    handle(topic, payload) {
-      const parsed = t.parse(topic);
-      if (parsed.ok && parsed.topic.kind === 'query') {
-        const outcome = answerQuery(db, t, parsed.topic.name, payload, now());
+    handleBatch(messages) {
+      const folded: Received[] = [];
+      const isEvents: boolean[] = [];
+      const queries: { m: Received; name: string }[] = [];
+      for (const m of messages) {
+        const parsed = t.parse(m.topic);
+        if (parsed.ok && parsed.topic.kind === 'query') queries.push({ m, name: parsed.topic.name });
+        else {
+          folded.push(m);
+          isEvents.push(parsed.ok && parsed.topic.kind === 'events');
+        }
+      }
+      ingest.batch(folded).forEach((outcome, i) => {
+        if (outcome.kind === 'folded' && isEvents[i]) touched.add(outcome.node);
+      });
+      // Answered after the batch is folded: a query sees every message that arrived before it.
+      for (const { m, name } of queries) {
+        const outcome = answerQuery(db, t, name, m.payload, now());
         if (outcome.kind === 'replied') publish(outcome.replyTo, outcome.reply, false);
         else {
-          recordDeadLetter(db, topic, `query not answerable: ${outcome.reason}`, payload, now());
-          log.warn('query not answerable', { topic, reason: outcome.reason });
+          recordDeadLetter(db, m.topic, `query not answerable: ${outcome.reason}`, m.payload, m.receivedAt);
+          log.warn('query not answerable', { topic: m.topic, reason: outcome.reason });
         }
-        return;
       }
-      const outcome = ingest(topic, payload);
-      if (outcome.kind === 'folded' && parsed.ok && parsed.topic.kind === 'events') touched.add(outcome.node);
     },
     afterCommit() {
       for (const node of touched) gaps.observe(node);

@@ -4,7 +4,7 @@ import { checkpoint, DEFAULT_ALERT_POLICY, eventsOf, fleetSummary, openDatabase,
 import { startAlerting } from '../src/alerts/loop.js';
 import { createGapTracker } from '../src/gaps/tracker.js';
 import { queryTransitions } from '../src/projections/transitions.js';
-import { changed, dump, fixture, resetSeq, serviceState, started, status, t, type Fixture } from './support/fixture.js';
+import { changed, dump, fixture, gaveUp, resetSeq, serviceState, started, status, t, type Fixture } from './support/fixture.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const MIN = 60_000;
@@ -154,6 +154,56 @@ describe('alerts', () => {
     a.loop.tick();
     expect(a.opened.map((x) => x.id)).toEqual(['check_failing:n1:backups']);
     expect(a.published).toHaveLength(1);
+  });
+});
+
+describe('alerts when a supervisor gave up', () => {
+  it('opens at once when the supervisor gives up, and closes when the process runs again', () => {
+    const f = fixture(T0);
+    const a = alerting(f);
+    f.send(t.status('n1'), status('n1', 'online'));
+    f.event(changed('n1', 'worker', 'running', 'failed', T0));
+    f.advance(MIN);
+    f.event(gaveUp('n1', 'worker', f.now(), 5));
+    a.loop.tick();
+    expect(a.opened.map((x) => [x.id, x.kind, x.target, x.since])).toEqual([['process_gave_up:n1:worker', 'process_gave_up', 'worker', T0 + MIN]]);
+    expect(a.opened[0]!.message).toMatch(/gave up after 5 restarts in 300 s/);
+    f.advance(MIN);
+    f.send(t.status('n1'), status('n1', 'online'));
+    a.loop.tick();
+    expect(a.opened).toHaveLength(1);
+    expect(a.closed).toEqual([]);
+    f.event(changed('n1', 'worker', 'failed', 'running', f.now())); // an operator started it again
+    a.loop.tick();
+    expect(a.closed).toEqual(['process_gave_up:n1:worker']);
+    const live = dump(f.db, rebuildTables(PROJECTIONS));
+    rebuild(f.db, PROJECTIONS);
+    expect(dump(f.db, rebuildTables(PROJECTIONS))).toEqual(live);
+  });
+
+  it('closes when the retained state says the process is running since after it gave up, not before', () => {
+    const f = fixture(T0);
+    const a = alerting(f);
+    f.send(t.status('n1'), status('n1', 'online'));
+    // A retained state from before the give-up does not count as recovery.
+    f.send(t.service('n1', 'worker'), { ...serviceState('n1', 'worker', 'running', T0 - MIN, T0 - MIN), kind: 'process' });
+    f.event(gaveUp('n1', 'worker', T0));
+    a.loop.tick();
+    expect(a.opened.map((x) => x.id)).toEqual(['process_gave_up:n1:worker']);
+    f.advance(MIN);
+    f.send(t.service('n1', 'worker'), { ...serviceState('n1', 'worker', 'running', f.now(), f.now()), kind: 'process' });
+    a.loop.tick();
+    expect(a.closed).toEqual(['process_gave_up:n1:worker']);
+  });
+
+  it('is suppressed while its node is lost', () => {
+    const f = fixture(T0);
+    const a = alerting(f);
+    f.send(t.status('n1'), status('n1', 'online'));
+    f.event(gaveUp('n1', 'worker', T0));
+    f.send(t.status('n1'), status('n1', 'lost'));
+    a.loop.tick();
+    expect(a.opened.map((x) => x.id)).toEqual(['node_lost:n1']);
   });
 });
 

@@ -5,7 +5,9 @@
  *   (default 5 minutes; 0 means at once), on a node that is online;
  * - node_lost: the node's will fired (`lost`); node_stale: online but silent for `staleIntervals`
  *   metrics intervals (a half-open connection leaves no will);
- * - check_failing: a check's last result is FAILURE or ERROR (WARNING when enabled).
+ * - check_failing: a check's last result is FAILURE or ERROR (WARNING when enabled);
+ * - process_gave_up: a supervisor stopped restarting a process (ProcessGaveUp), until the process
+ *   runs again: a transition to running folded after it, or a retained state running since then.
  * A node that is not online suppresses the alerts of its own services: one alert, not twenty.
  */
 import type { Alert } from '@sitrep/schemas';
@@ -14,6 +16,7 @@ import { currentChecks } from '../projections/checks.js';
 import { sql } from '../db/statements.js';
 import { listNodes } from '../projections/nodes.js';
 import type { Db } from '../projections/projection.js';
+import { gaveUpProcesses } from '../projections/process-gave-up.js';
 import { listServices } from '../projections/services.js';
 
 export interface AlertPolicy {
@@ -78,7 +81,8 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
       healthyNodes.add(n.node);
     }
   }
-  for (const s of listServices(db)) {
+  const services = listServices(db);
+  for (const s of services) {
     if (!healthyNodes.has(s.node) || effectiveExpect(policy, s.node, s.service, s.expect) !== 'running' || s.state === 'running') continue;
     const threshold = policy.serviceDownAfter[`${s.node}/${s.service}`] ?? policy.serviceDownAfter[s.service] ?? policy.serviceDownAfterMs;
     const since = s.since ?? s.updated_at;
@@ -91,6 +95,15 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
     if (c.status === 'FAILURE' || c.status === 'ERROR' || (policy.checkWarning && c.status === 'WARNING')) {
       add({ id: `check_failing:${c.node}:${c.check_id}`, kind: 'check_failing', node: c.node, target: c.check_id, since: c.ts, message: `check ${c.check_id} on ${c.node}: ${c.status} ${c.message}`.slice(0, 1024) });
     }
+  }
+  const running = new Map(services.filter((s) => s.state === 'running').map((s) => [`${s.node}/${s.service}`, s.since ?? s.ts]));
+  for (const g of gaveUpProcesses(db)) {
+    const since = running.get(`${g.node}/${g.process}`);
+    if (!healthyNodes.has(g.node) || (since !== undefined && since >= g.since)) continue;
+    add({
+      id: `process_gave_up:${g.node}:${g.process}`, kind: 'process_gave_up', node: g.node, target: g.process, since: g.since,
+      message: `${g.process} on ${g.node}: the supervisor gave up after ${g.restarts} restarts in ${Math.round(g.window_ms / 1000)} s`,
+    });
   }
   return want;
 }
@@ -107,6 +120,6 @@ export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy): AlertC
 }
 
 function closeReason(a: Alert, nodeState: string | undefined): string {
-  if (a.kind === 'service_down' && nodeState !== undefined && nodeState !== 'online') return `suppressed: node ${nodeState}`;
+  if ((a.kind === 'service_down' || a.kind === 'process_gave_up') && nodeState !== undefined && nodeState !== 'online') return `suppressed: node ${nodeState}`;
   return 'recovered';
 }

@@ -13,12 +13,13 @@ import type { Db, Projection } from '../projections/projection.js';
 import { serviceSamples } from '../projections/samples.js';
 import { services } from '../projections/services.js';
 import { transitions } from '../projections/transitions.js';
+import { processGaveUp } from '../projections/process-gave-up.js';
 import { metricsHistoryProjection } from '../projections/metrics-history.js';
 import { notifyOutbox } from '../notify/outbox.js';
 
 /** Every read model, in the order their state folds run. */
 export const PROJECTIONS: readonly Projection[] = [
-  eventLog, nodes, services, serviceSamples, metricsHistoryProjection, transitions, checks, commandAudit, logLines, alerts, deadLetters, notifyOutbox,
+  eventLog, nodes, services, serviceSamples, metricsHistoryProjection, transitions, processGaveUp, checks, commandAudit, logLines, alerts, deadLetters, notifyOutbox,
 ];
 
 export function openDatabase(path: string): Db {

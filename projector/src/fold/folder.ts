@@ -4,69 +4,114 @@
  * gap before it is filled (reordered, not treated as a gap) or declared by a GapDetected event;
  * the projector's own events are folded as they are appended. Live folding and rebuilds walk the
  * log through this one function, which is why they produce the same rows.
+ *
+ * Events are folded in runs (a consumer batch, a chunk of a rebuild): the run's checkpoints are
+ * held in memory and written once at its end, the run is put in fold order first, and then each
+ * projection folds its share at once (`evolveRun`). Projections write only their own tables, so
+ * folding one projection's share before the next one's leaves the rows event-by-event would.
  */
-import { advanceCheckpoint, agentEventAt, checkpoint, saveCheckpoint } from '../projections/event-log.js';
-import type { Db, FoldContext, LoggedEvent, Projection } from '../projections/projection.js';
+import { agentEventAt, checkpoint, saveCheckpoint, type Checkpoint } from '../projections/event-log.js';
+import type { Db, LoggedEvent, Projection } from '../projections/projection.js';
 
-export interface Folder {
-  /** Fold one event just appended to (or read from) the log; `now` is the fold's clock. */
-  fold(e: LoggedEvent, now: number): void;
+export interface Arrival {
+  /** Just appended to (or read from) the log. */
+  e: LoggedEvent;
+  /** The fold's clock for it: when it was received live, its receivedAt in a rebuild. */
+  now: number;
 }
 
+export interface Folder {
+  /** Fold one event as a run of one. */
+  fold(e: LoggedEvent, now: number): void;
+  /** Fold events in log order as one run (they are all in the log already). */
+  foldAll(arrivals: readonly Arrival[]): void;
+}
+
+interface HeldCheckpoint extends Checkpoint {
+  /** The clock of the last fold that moved it; null: as read, nothing to write. */
+  updatedAt: number | null;
+}
+
+const key = (node: string, seq: number) => `${node}\n${seq}`;
+
 export function createFolder(db: Db, projections: readonly Projection[]): Folder {
-  const byType = new Map<string, Projection[]>();
-  for (const p of projections) {
-    for (const type of p.handles ?? []) byType.set(type, [...(byType.get(type) ?? []), p]);
-  }
+  const handlers = projections.filter((p) => (p.handles?.length ?? 0) > 0);
+  const handledBy = new Map<string, number[]>();
+  handlers.forEach((p, i) => {
+    for (const type of p.handles!) handledBy.set(type, [...(handledBy.get(type) ?? []), i]);
+  });
 
-  function evolve(ctx: FoldContext, e: LoggedEvent): void {
-    for (const p of byType.get(e.type) ?? []) p.evolve?.(ctx, e);
-  }
+  function foldAll(arrivals: readonly Arrival[]): void {
+    const checkpoints = new Map<string, HeldCheckpoint | undefined>();
+    const held = (node: string): HeldCheckpoint | undefined => {
+      if (!checkpoints.has(node)) {
+        const cp = checkpoint(db, node);
+        checkpoints.set(node, cp === undefined ? undefined : { ...cp, updatedAt: null });
+      }
+      return checkpoints.get(node);
+    };
+    // The run's own agent events, so an early arrival waiting in this run is found without a query.
+    const inRun = new Map<string, LoggedEvent>();
+    for (const { e } of arrivals) if (e.seq !== null) inRun.set(key(e.node, e.seq), e);
+    const shares: LoggedEvent[][] = handlers.map(() => []);
+    const evolve = (e: LoggedEvent) => {
+      for (const i of handledBy.get(e.type) ?? []) shares[i]!.push(e);
+    };
+    /** The stored agent event of `node` with `seq` among log rows up to `maxId`. */
+    const stored = (node: string, seq: number, maxId: number): LoggedEvent | undefined => {
+      const e = inRun.get(key(node, seq));
+      if (e !== undefined) return e.id <= maxId ? e : undefined;
+      return agentEventAt(db, node, seq, maxId);
+    };
+    /** Fold the run of stored events that follows `contiguous`, up to log row `maxId`. */
+    const foldWaiting = (node: string, contiguous: number, maxId: number): number => {
+      let next = contiguous;
+      for (let e = stored(node, next + 1, maxId); e !== undefined; e = stored(node, next + 1, maxId)) {
+        evolve(e);
+        next++;
+      }
+      return next;
+    };
 
-  /** Fold the run of stored events that follows `contiguous`, up to log row `maxId`. */
-  function foldRun(ctx: FoldContext, node: string, contiguous: number, maxId: number): number {
-    let next = contiguous;
-    for (;;) {
-      const e = agentEventAt(db, node, next + 1, maxId);
-      if (e === undefined) return next;
-      evolve(ctx, e);
-      next++;
-    }
-  }
-
-  return {
-    fold(e, now) {
-      const ctx: FoldContext = { db, now };
+    for (const { e, now } of arrivals) {
       if (e.origin === 'projector') {
         if (e.type === 'GapDetected') {
           // A declared gap: skip the missing range and fold what waited behind it.
           const to = Number(e.data['toSeq']);
-          const cp = checkpoint(db, e.node) ?? { contiguous_seq: 0, max_seq: 0 };
-          const contiguous = foldRun(ctx, e.node, Math.max(cp.contiguous_seq, to), e.id);
-          saveCheckpoint(db, e.node, { contiguous_seq: contiguous, max_seq: Math.max(cp.max_seq, contiguous) }, now);
+          const cp = held(e.node) ?? { contiguous_seq: 0, max_seq: 0 };
+          const contiguous = foldWaiting(e.node, Math.max(cp.contiguous_seq, to), e.id);
+          checkpoints.set(e.node, { contiguous_seq: contiguous, max_seq: Math.max(cp.max_seq, contiguous), updatedAt: now });
         }
-        evolve(ctx, e);
-        return;
+        evolve(e);
+        continue;
       }
       const seq = e.seq!;
-      // The common case in one statement: the next seq, nothing waiting behind it.
-      if (advanceCheckpoint(db, e.node, seq, now)) {
-        evolve(ctx, e);
-        return;
-      }
       // The first event ever seen from a node sets where its log starts: what came before the
       // projector existed cannot be asked for.
-      const cp = checkpoint(db, e.node) ?? { contiguous_seq: seq - 1, max_seq: seq - 1 };
+      const cp = held(e.node) ?? { contiguous_seq: seq - 1, max_seq: seq - 1 };
       const max = Math.max(cp.max_seq, seq);
       let contiguous = cp.contiguous_seq;
       // seq <= contiguous: a late arrival after its gap was declared; it stays in the log only.
       if (seq === contiguous + 1) {
-        evolve(ctx, e);
+        evolve(e);
         contiguous = seq;
         // Events that arrived early wait behind this one: fold them now, in order.
-        if (cp.max_seq > seq) contiguous = foldRun(ctx, e.node, contiguous, e.id);
+        if (cp.max_seq > seq) contiguous = foldWaiting(e.node, contiguous, e.id);
       }
-      saveCheckpoint(db, e.node, { contiguous_seq: contiguous, max_seq: max }, now);
-    },
+      checkpoints.set(e.node, { contiguous_seq: contiguous, max_seq: max, updatedAt: now });
+    }
+
+    handlers.forEach((p, i) => {
+      const share = shares[i]!;
+      if (share.length === 0) return;
+      if (p.evolveRun !== undefined) p.evolveRun(db, share);
+      else for (const e of share) p.evolve?.({ db, now: e.receivedAt }, e);
+    });
+    for (const [node, cp] of checkpoints) if (cp !== undefined && cp.updatedAt !== null) saveCheckpoint(db, node, cp, cp.updatedAt);
+  }
+
+  return {
+    fold: (e, now) => foldAll([{ e, now }]),
+    foldAll,
   };
 }

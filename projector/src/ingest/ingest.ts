@@ -1,14 +1,20 @@
 /**
- * Turns one MQTT message into committed rows, in one transaction: parse the topic, decode and
+ * Turns MQTT messages into committed rows, a batch in one transaction: parse the topic, decode and
  * validate the payload, check it speaks for the node its topic names, then fold it (state
  * messages through the projections' onState, events appended to the log and folded in order).
  * Whatever is rejected becomes a dead letter with the reason. Synchronous (better-sqlite3), so
- * the caller acknowledges the message only after this returned: the PUBACK means "committed".
+ * the caller acknowledges the messages only after this returned: the PUBACK means "committed".
+ *
+ * A batch's events are decoded first, appended to the log together (multi-row INSERTs) and folded
+ * as one run (fold/folder.ts). A status message can derive events (NodeLost, NodeReturned) that
+ * are appended and folded at once, so the events before it are appended and folded first: the log
+ * keeps arrival order, which is the order a rebuild folds in.
  */
 import { codecs, DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, type Logger, type Topics } from '@sitrep/schemas';
-import type { Folder } from '../fold/folder.js';
+import type { Arrival, Folder } from '../fold/folder.js';
+import type { AgentEvent } from '@sitrep/schemas';
 import { recordDeadLetter } from '../projections/dead-letters.js';
-import { appendAgentEvent } from '../projections/event-log.js';
+import { appendAgentEvents } from '../projections/event-log.js';
 import { clearNodeState, foldStatus, touchNode } from '../projections/nodes.js';
 import type { Db, FoldContext, Projection, StateMessage } from '../projections/projection.js';
 
@@ -28,7 +34,22 @@ export interface IngestOptions {
   maxPayloadBytes?: number;
 }
 
-export type Ingest = (topic: string, payload: Uint8Array) => IngestOutcome;
+export interface Received {
+  topic: string;
+  payload: Uint8Array;
+  /** When it arrived: the fold's clock for it. */
+  receivedAt: number;
+}
+
+export interface Ingest {
+  /** One message, received now, in its own transaction unless the caller has one open. */
+  (topic: string, payload: Uint8Array): IngestOutcome;
+  /** A batch, in arrival order, in one transaction unless the caller has one open; an outcome per message. */
+  batch(messages: readonly Received[]): IngestOutcome[];
+}
+
+/** An event accepted but not yet appended: its outcome is known once the batch's events are. */
+const PENDING: IngestOutcome = { kind: 'folded', what: 'pending', node: '' };
 
 /** Topic kinds the projector consumes (queries are answered elsewhere, not folded). */
 export const INGESTED_KINDS = new Set(['status', 'birth', 'metrics', 'service', 'check', 'events', 'logs']);
@@ -45,7 +66,36 @@ export function createIngest(opts: IngestOptions): Ingest {
     return { kind: 'folded', what: msg.kind, node: msg.node };
   }
 
-  function fold(topic: string, payload: Uint8Array, at: number): IngestOutcome {
+  interface Waiting {
+    index: number;
+    event: AgentEvent;
+    receivedAt: number;
+  }
+  let waiting: Waiting[] = [];
+  let outcomes: IngestOutcome[] = [];
+
+  /** Append the waiting events to the log and fold them as one run. */
+  function appendWaiting(): void {
+    if (waiting.length === 0) return;
+    const stored = appendAgentEvents(db, waiting.map((w) => ({ event: w.event, receivedAt: w.receivedAt })));
+    const lastSeen = new Map<string, number>();
+    const arrivals: Arrival[] = [];
+    waiting.forEach((w, k) => {
+      const e = stored[k];
+      if (e === null || e === undefined) {
+        outcomes[w.index] = { kind: 'duplicate' };
+        return;
+      }
+      lastSeen.set(e.node, Math.max(lastSeen.get(e.node) ?? w.receivedAt, w.receivedAt));
+      arrivals.push({ e, now: w.receivedAt });
+      outcomes[w.index] = { kind: 'folded', what: e.type, node: e.node };
+    });
+    waiting = [];
+    for (const [node, at] of lastSeen) touchNode(db, node, at);
+    folder.foldAll(arrivals);
+  }
+
+  function fold(topic: string, payload: Uint8Array, at: number, index: number): IngestOutcome {
     const parsed = t.parse(topic);
     if (!parsed.ok) return { kind: 'dead-letter', reason: `bad topic: ${parsed.reason}` };
     const tp = parsed.topic;
@@ -57,6 +107,7 @@ export function createIngest(opts: IngestOptions): Ingest {
         case 'status':
         case 'birth':
         case 'metrics':
+          if (tp.kind === 'status') appendWaiting();
           clearNodeState(db, node, tp.kind);
           return { kind: 'cleared', what: tp.kind };
         case 'service':
@@ -71,6 +122,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     }
     switch (tp.kind) {
       case 'status':
+        appendWaiting();
         return accept(codecs.status.decode(payload, max), node, (v) => {
           for (const e of foldStatus(db, v, at)) folder.fold(e, at);
           return { kind: 'folded', what: 'status', node };
@@ -99,33 +151,39 @@ export function createIngest(opts: IngestOptions): Ingest {
         );
       case 'events':
         return accept(codecs.event.decode(payload, max), node, (v) => {
-          const stored = appendAgentEvent(db, v, at);
-          if (stored === null) return { kind: 'duplicate' };
-          touchNode(db, v.node, at);
-          folder.fold(stored, at);
-          return { kind: 'folded', what: v.type, node };
+          waiting.push({ index, event: v, receivedAt: at });
+          return PENDING;
         });
       default:
         return { kind: 'dead-letter', reason: `the projector does not consume ${tp.kind} topics` };
     }
   }
 
-  function body(topic: string, payload: Uint8Array): IngestOutcome {
-    const at = now();
-    const outcome = fold(topic, payload, at);
-    if (outcome.kind === 'dead-letter') recordDeadLetter(db, topic, outcome.reason, payload, at);
-    return outcome;
+  function body(messages: readonly Received[]): IngestOutcome[] {
+    outcomes = new Array<IngestOutcome>(messages.length);
+    waiting = [];
+    messages.forEach(({ topic, payload, receivedAt }, index) => {
+      const outcome = fold(topic, payload, receivedAt, index);
+      if (outcome.kind === 'dead-letter') recordDeadLetter(db, topic, outcome.reason, payload, receivedAt);
+      outcomes[index] = outcome;
+    });
+    appendWaiting();
+    return outcomes;
   }
   const tx = db.transaction(body);
 
-  return (topic, payload) => {
+  function batch(messages: readonly Received[]): IngestOutcome[] {
     // Inside the caller's transaction (the consumer's batch) no savepoint of our own: a throw
     // here makes the caller roll the whole batch back anyway (consumer.ts abort), and a savepoint
-    // per message costs a sub-journal copy of every page the message touches.
-    const outcome = db.inTransaction ? body(topic, payload) : tx(topic, payload);
-    if (outcome.kind === 'dead-letter') log.warn('dead letter', { topic: topic.slice(0, 200), reason: outcome.reason });
-    return outcome;
-  };
+    // costs a sub-journal copy of every page the batch touches.
+    const result = db.inTransaction ? body(messages) : tx(messages);
+    result.forEach((outcome, i) => {
+      if (outcome.kind === 'dead-letter') log.warn('dead letter', { topic: messages[i]!.topic.slice(0, 200), reason: outcome.reason });
+    });
+    return result;
+  }
+
+  return Object.assign((topic: string, payload: Uint8Array) => batch([{ topic, payload, receivedAt: now() }])[0]!, { batch });
 }
 
 /** Fold a decoded payload, or say why not; a payload must speak for the node its topic names. */

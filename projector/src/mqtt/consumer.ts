@@ -5,13 +5,14 @@
  * transaction holding the message committed (NOTES-mqtt.md), so a crash loses nothing.
  *
  * Messages are folded in batches: every message that arrives before the event loop turns joins
- * one transaction (an invalid message is a dead letter, not an error; an SQLite error rolls the
- * whole batch back and the broker redelivers it), and their PUBACKs are held back until that
- * transaction commits. mqtt.js writes a PUBACK as soon as
- * handleMessage calls back; holding them is done by intercepting the client's packet writer.
+ * one batch, folded at once in one transaction (an invalid message is a dead letter, not an error;
+ * an SQLite error rolls the whole batch back and the broker redelivers it), and their PUBACKs are
+ * held back until that transaction commits. mqtt.js writes a PUBACK as soon as handleMessage
+ * calls back; holding them is done by intercepting the client's packet writer.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger, ProjectorStatus, Topics } from '@sitrep/schemas';
+import type { Received } from '../ingest/ingest.js';
 import type { Db } from '../projections/projection.js';
 
 export interface ConsumerOptions {
@@ -21,8 +22,8 @@ export interface ConsumerOptions {
   clientId: string;
   topics: Topics;
   db: Db;
-  /** Fold one message (inside the batch transaction); throwing means "SQLite failed". */
-  handle(topic: string, payload: Buffer): void;
+  /** Fold a batch of messages, in arrival order (inside its transaction); throwing means "SQLite failed". */
+  handleBatch(messages: readonly Received[]): void;
   /** After a batch committed. */
   afterCommit?(): void;
   log: Logger;
@@ -62,9 +63,8 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     will: { topic: t.projectorStatus(), payload: Buffer.from(status('offline')), qos: 1, retain: true },
   });
 
-  // --- the batch: an open transaction and the PUBACKs waiting for its commit
-  let open = false;
-  let count = 0;
+  // --- the batch: messages waiting to be folded, and their PUBACKs waiting for the commit
+  let batch: Received[] = [];
   let held: { cmd: string }[] = [];
   let holding = false;
   const inner = client as unknown as { _sendPacket: SendPacket };
@@ -78,16 +78,19 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     send(packet, cb, cbStorePut, noStore);
   };
 
+  /** Fold the batch in one transaction, then release its PUBACKs. */
   function commit(): void {
-    if (!open) return;
+    if (batch.length === 0) return;
+    const messages = batch;
+    batch = [];
     try {
+      db.exec('BEGIN IMMEDIATE');
+      opts.handleBatch(messages);
       db.exec('COMMIT');
     } catch (err) {
-      abort(`commit failed: ${(err as Error).message}`);
+      abort(`${messages.length} messages: ${(err as Error).message}`);
       return;
     }
-    open = false;
-    count = 0;
     const acks = held;
     held = [];
     holding = false;
@@ -97,10 +100,9 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
 
   /** SQLite itself failed: roll back, send no PUBACK, and drop the connection so the broker redelivers. */
   function abort(reason: string): void {
-    log.error('could not commit; reconnecting so the broker redelivers', { reason, messages: count });
+    log.error('could not commit; reconnecting so the broker redelivers', { reason });
     if (db.inTransaction) db.exec('ROLLBACK');
-    open = false;
-    count = 0;
+    batch = [];
     held = [];
     holding = false;
     client.stream.destroy();
@@ -108,21 +110,13 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
 
   client.handleMessage = (packet: IPublishPacket, done) => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    if (!open) {
-      db.exec('BEGIN IMMEDIATE');
-      open = true;
+    if (batch.length === 0) {
       holding = true;
       setImmediate(commit);
     }
-    count++;
-    try {
-      opts.handle(packet.topic, payload);
-    } catch (err) {
-      abort(`${packet.topic}: ${(err as Error).message}`);
-      return;
-    }
+    batch.push({ topic: packet.topic, payload, receivedAt: now() });
     done();
-    if (count >= maxBatch) commit();
+    if (batch.length >= maxBatch) commit();
   };
 
   let markReady: () => void = () => undefined;
@@ -142,8 +136,8 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     });
   });
   client.on('close', () => {
-    // Whatever was folded but not yet acknowledged is committed now; the broker will redeliver
-    // the messages whose PUBACK it did not see, and the log ignores them as duplicates.
+    // Whatever arrived but was not yet acknowledged is folded and committed now; the broker will
+    // redeliver the messages whose PUBACK it did not see, and the log ignores them as duplicates.
     commit();
     log.warn('disconnected');
   });

@@ -25,6 +25,7 @@ export const alerts: Projection = {
     CREATE INDEX IF NOT EXISTS alerts_opened_at ON alerts (opened_at);
   `,
   rebuildTables: ['alerts'],
+  rebuildIndexes: ['alerts_opened_at'],
   handles: ['AlertOpened', 'AlertClosed'],
   evolve({ db }, e) {
     if (e.type === 'AlertOpened') {

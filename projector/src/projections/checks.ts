@@ -2,8 +2,9 @@
  * Checks: the history of results (CheckCompleted events, rebuilt from the log) and the current
  * result of each check (retained `checks/{id}` state, not rebuilt).
  */
+import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
-import type { Db, Projection } from './projection.js';
+import type { Db, LoggedEvent, Projection } from './projection.js';
 
 export const checks: Projection = {
   name: 'checks',
@@ -30,13 +31,12 @@ export const checks: Projection = {
     ) WITHOUT ROWID;
   `,
   rebuildTables: ['check_results'],
+  rebuildIndexes: ['check_results_check_ts'],
   handles: ['CheckCompleted'],
   evolve({ db }, e) {
-    const d = e.data as { check: string; status: string; message: string; durationMs: number };
-    sql(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs,
-    );
+    foldResults(db, [e]);
   },
+  evolveRun: foldResults,
   onState({ db }, msg, receivedAt) {
     if (msg.kind !== 'check') return;
     if (msg.value === null) {
@@ -51,6 +51,15 @@ export const checks: Projection = {
     ).run(c.node, c.check, c.status, c.message, c.durationMs, c.ts, receivedAt);
   },
 };
+
+function foldResults(db: Db, events: readonly LoggedEvent[]): void {
+  const values: unknown[] = [];
+  for (const e of events) {
+    const d = e.data as { check: string; status: string; message: string; durationMs: number };
+    values.push(e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs);
+  }
+  insertRows(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms)', 7, values);
+}
 
 export interface CheckResultRow {
   event_id: number;

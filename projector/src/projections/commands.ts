@@ -1,6 +1,6 @@
 /** The command audit log: every CommandCompleted event (who, what, when, outcome). Rebuilt from the log. */
-import { sql } from '../db/statements.js';
-import type { Db, Projection } from './projection.js';
+import { insertRows } from '../db/bulk.js';
+import type { Db, LoggedEvent, Projection } from './projection.js';
 
 export const commandAudit: Projection = {
   name: 'command-audit',
@@ -20,14 +20,22 @@ export const commandAudit: Projection = {
     CREATE INDEX IF NOT EXISTS command_audit_ts ON command_audit (ts);
   `,
   rebuildTables: ['command_audit'],
+  rebuildIndexes: ['command_audit_ts'],
   handles: ['CommandCompleted'],
   evolve({ db }, e) {
-    const d = e.data as { id: string; action: string; target: string; by?: string; outcome: string; message: string; durationMs: number };
-    sql(db, 
-      'INSERT INTO command_audit (event_id, node, ts, command_id, action, target, by, outcome, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(e.id, e.node, e.ts, d.id, d.action, d.target, d.by ?? null, d.outcome, d.message, d.durationMs);
+    foldCommands(db, [e]);
   },
+  evolveRun: foldCommands,
 };
+
+function foldCommands(db: Db, events: readonly LoggedEvent[]): void {
+  const values: unknown[] = [];
+  for (const e of events) {
+    const d = e.data as { id: string; action: string; target: string; by?: string; outcome: string; message: string; durationMs: number };
+    values.push(e.id, e.node, e.ts, d.id, d.action, d.target, d.by ?? null, d.outcome, d.message, d.durationMs);
+  }
+  insertRows(db, 'INSERT INTO command_audit (event_id, node, ts, command_id, action, target, by, outcome, message, duration_ms)', 10, values);
+}
 
 export function commandHistory(db: Db, q: { node?: string; from: number; to: number; limit: number }): unknown[] {
   return db

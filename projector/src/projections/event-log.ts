@@ -4,6 +4,7 @@
  * in the code base can rewrite history by accident. `checkpoints` records, per node, how far the
  * log has been folded (contiguous_seq) and the highest seq seen; it is fold state, rebuilt.
  */
+import { insertRowsReturning } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import type { Db, LoggedEvent, Projection } from './projection.js';
@@ -20,12 +21,16 @@ export const eventLog: Projection = {
       type TEXT NOT NULL,
       data TEXT NOT NULL,
       origin TEXT NOT NULL CHECK (origin IN ('agent', 'projector')),
-      derived_key TEXT UNIQUE,
+      derived_key TEXT,
       received_at INTEGER NOT NULL,
       CHECK ((origin = 'agent') = (seq IS NOT NULL))
     );
     CREATE UNIQUE INDEX IF NOT EXISTS events_node_seq ON events (node, seq) WHERE seq IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS events_node_ts ON events (node, ts);
+    -- Partial: agent events (all but a few rows) have no derived key and need no entry. Files
+    -- created before this keep their inline UNIQUE too; both refuse the same duplicates.
+    CREATE UNIQUE INDEX IF NOT EXISTS events_derived_key ON events (derived_key) WHERE derived_key IS NOT NULL;
+    -- No query reads events by (node, ts); the index cost a B-tree insert per event.
+    DROP INDEX IF EXISTS events_node_ts;
     CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
       BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -66,16 +71,35 @@ export function toLogged(r: Row): LoggedEvent {
   };
 }
 
-/** Append an agent event; null when (node, seq) is already in the log (a redelivery). */
-export function appendAgentEvent(db: Db, e: AgentEvent, receivedAt: number): LoggedEvent | null {
-  const data = JSON.stringify(e.data);
-  const r = sql(
+export interface Arrived {
+  event: AgentEvent;
+  receivedAt: number;
+}
+
+/**
+ * Append agent events in one go (multi-row INSERTs), in the given order; per event the stored
+ * row, or null for a redelivery (already in the log, or earlier in `arrived`).
+ */
+export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
+  const values: unknown[] = [];
+  for (const { event: e, receivedAt } of arrived) values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt);
+  const inserted = insertRowsReturning<[number, string, number]>(
     db,
-    `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`,
-  ).run(e.node, e.seq, e.session, e.ts, e.type, data, receivedAt);
-  if (r.changes === 0) return null;
-  return { id: Number(r.lastInsertRowid), node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
+    'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)',
+    8,
+    values,
+    'ON CONFLICT DO NOTHING RETURNING id, node, seq',
+  );
+  // RETURNING order is unspecified: match rows by (node, seq); the first arrival of a key owns it.
+  const ids = new Map<string, number>();
+  for (const [id, node, seq] of inserted) ids.set(`${node}\n${seq}`, id);
+  return arrived.map(({ event: e, receivedAt }) => {
+    const key = `${e.node}\n${e.seq}`;
+    const id = ids.get(key);
+    if (id === undefined) return null;
+    ids.delete(key);
+    return { id, node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
+  });
 }
 
 export interface DerivedEvent {
@@ -114,14 +138,6 @@ export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number
   ).run(node, cp.contiguous_seq, cp.max_seq, now);
 }
 
-/** Move the checkpoint past `seq` when it is the next one and nothing waits behind it; false otherwise. */
-export function advanceCheckpoint(db: Db, node: string, seq: number, now: number): boolean {
-  return (
-    sql(db, 'UPDATE checkpoints SET contiguous_seq = @seq, max_seq = @seq, updated_at = @now WHERE node = @node AND contiguous_seq = @seq - 1 AND max_seq = @seq - 1')
-      .run({ seq, now, node }).changes === 1
-  );
-}
-
 /** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */
 export function agentEventAt(db: Db, node: string, seq: number, maxId: number): LoggedEvent | undefined {
   const r = sql(db, 'SELECT * FROM events WHERE node = ? AND seq = ? AND id <= ?').get(node, seq, maxId) as Row | undefined;
@@ -147,9 +163,16 @@ export function eventsOf(db: Db, node: string): (Row & { derived_key: string | n
   return sql(db, 'SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as (Row & { derived_key: string | null })[];
 }
 
-/** Events in log order after `afterId`, for rebuilds. */
+type RawRow = [number, string, number | null, string, number, string, string, 'agent' | 'projector', number];
+
+/** Events in log order after `afterId`, for rebuilds: rows read as arrays, not objects. */
 export function eventsAfter(db: Db, afterId: number, limit: number): LoggedEvent[] {
-  return (sql(db, 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toLogged);
+  const rows = sql(db, 'SELECT id, node, seq, session, ts, type, data, origin, received_at FROM events WHERE id > ? ORDER BY id LIMIT ?')
+    .raw()
+    .all(afterId, limit) as RawRow[];
+  return rows.map(([id, node, seq, session, ts, type, data, origin, receivedAt]) => ({
+    id, node, seq, session, ts, type, data: JSON.parse(data) as Record<string, unknown>, origin, receivedAt,
+  }));
 }
 
 export function eventCount(db: Db): number {

@@ -8,6 +8,11 @@
  *   of such a projection are listed in `rebuildTables` and dropped before a rebuild;
  * - retained state messages (status, birth, metrics, service and check state, log batches), which
  *   are not events and are not in the log: folded by `onState`, never rebuilt.
+ *
+ * Events are folded in runs (a consumer batch live, a chunk of the log in a rebuild): the folder
+ * puts a run in fold order, then each projection folds its share at once. A projection with
+ * `evolveRun` keeps its state for the run in memory and writes each row once; one without gets
+ * `evolve` per event. Both must leave the same rows, which is what lets the run be any length.
  */
 import type { Database } from 'better-sqlite3';
 import type { Birth, CheckResult, LogBatch, Metrics, ServiceState, Status } from '@sitrep/schemas';
@@ -53,5 +58,15 @@ export interface Projection {
   /** Event types `evolve` wants; omitted: none. */
   readonly handles?: readonly string[];
   evolve?(ctx: FoldContext, e: LoggedEvent): void;
+  /**
+   * Fold a run of events (only types in `handles`, in fold order) as `evolve` one by one would,
+   * reading and writing each row once for the whole run.
+   */
+  evolveRun?(db: Db, events: readonly LoggedEvent[]): void;
+  /**
+   * Secondary indexes on `rebuildTables` (created by `ddl`), dropped while a rebuild refills the
+   * tables and created again once at the end: one sort instead of a B-tree insert per row.
+   */
+  readonly rebuildIndexes?: readonly string[];
   onState?(ctx: FoldContext, msg: StateMessage, receivedAt: number): void;
 }

@@ -4,6 +4,7 @@
  * hour, how long the service was healthy and observed; the interval still open (since the last
  * transition) is added at query time, so folding never depends on the wall clock.
  */
+import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
 import type { Db, LoggedEvent, Projection } from './projection.js';
 import { isHealthy } from './services.js';
@@ -47,10 +48,12 @@ export const transitions: Projection = {
     ) WITHOUT ROWID;
   `,
   rebuildTables: ['transitions', 'service_timeline', 'service_hourly'],
+  rebuildIndexes: ['transitions_service_ts', 'transitions_ts'],
   handles: ['ServiceStateChanged'],
   evolve({ db }, e) {
-    foldTransition(db, e);
+    foldTransitions(db, [e]);
   },
+  evolveRun: foldTransitions,
 };
 
 interface Timeline {
@@ -59,49 +62,111 @@ interface Timeline {
   since: number;
 }
 
-/**
- * Add [from, to) to the hourly buckets. The transition at `to` is counted in the row of its hour
- * when that row is written here anyway; true when it was.
- */
-function addToBuckets(db: Db, node: string, service: string, from: number, to: number, healthy: boolean, countHour: number): boolean {
-  const upsert = sql(db,
-    `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms, total_ms = total_ms + excluded.total_ms,
-       transitions = transitions + excluded.transitions`,
-  );
-  let counted = false;
-  for (let start = from; start < to; ) {
-    const hour = Math.floor(start / HOUR) * HOUR;
-    const end = Math.min(to, hour + HOUR);
-    const count = end === to && hour === countHour ? 1 : 0;
-    upsert.run(node, service, hour, healthy ? end - start : 0, end - start, count);
-    counted ||= count === 1;
-    start = end;
-  }
-  return counted;
+interface Bucket {
+  node: string;
+  service: string;
+  hour: number;
+  healthyMs: number;
+  totalMs: number;
+  transitions: number;
 }
 
-function foldTransition(db: Db, e: LoggedEvent): void {
-  const d = e.data as { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
-  const prev = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(e.node, d.service) as Timeline | undefined;
-  const expect = d.expect ?? prev?.expect ?? 'running';
-  sql(db,
-    `INSERT INTO transitions (event_id, node, service, ts, from_state, to_state, expect, result, exit_code, signal, last_lines)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
-  const hour = Math.floor(e.ts / HOUR) * HOUR;
-  // Clock skew can put an event before the previous one: never count negative time.
-  const counted = prev !== undefined && e.ts > prev.since && addToBuckets(db, e.node, d.service, prev.since, e.ts, isHealthy(prev.state, prev.expect), hour);
-  if (!counted) {
-    sql(db,
-      `INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions) VALUES (?, ?, ?, 0, 0, 1)
-       ON CONFLICT (node, service, hour) DO UPDATE SET transitions = transitions + 1`,
-    ).run(e.node, d.service, hour);
+type Changed = { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
+
+const serviceKey = (node: string, service: string) => `${node}\n${service}`;
+
+/** The timelines of the services in `keys`, read in one statement. */
+function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, Timeline> {
+  const rows = sql(
+    db,
+    `SELECT t.node, t.service, t.state, t.expect, t.since FROM json_each(?) AS k
+     JOIN service_timeline AS t ON t.node = k.value ->> 0 AND t.service = k.value ->> 1`,
+  )
+    .raw()
+    .all(JSON.stringify(keys)) as [string, string, string, string, number][];
+  return new Map(rows.map(([node, service, state, expect, since]) => [serviceKey(node, service), { state, expect, since }]));
+}
+
+/** In key order: the B-tree is then written front to back, each page once, not at random. */
+function hourlyValues(buckets: Map<string, Bucket>): unknown[] {
+  const sorted = [...buckets.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service) || a.hour - b.hour);
+  const values: unknown[] = [];
+  for (const b of sorted) values.push(b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions);
+  return values;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Fold ServiceStateChanged events in order: a transitions row each; per service the timeline
+ * (state since when) and the hourly buckets ([since, ts) of the previous state added to the
+ * hours it spans, the transition counted in the hour of its ts) kept in memory for the run and
+ * written once per service and per (service, hour).
+ */
+function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
+  const keys = new Map<string, [string, string]>();
+  for (const e of events) {
+    const service = (e.data as Changed).service;
+    keys.set(serviceKey(e.node, service), [e.node, service]);
   }
-  sql(db,
-    `INSERT INTO service_timeline (node, service, state, expect, since) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = max(since, excluded.since)`,
-  ).run(e.node, d.service, d.to, expect, e.ts);
+  const timelines = readTimelines(db, [...keys.values()]);
+  const buckets = new Map<string, Bucket>();
+  const bucket = (node: string, service: string, k: string, hour: number): Bucket => {
+    const bk = `${k}\n${hour}`;
+    let b = buckets.get(bk);
+    if (b === undefined) {
+      b = { node, service, hour, healthyMs: 0, totalMs: 0, transitions: 0 };
+      buckets.set(bk, b);
+    }
+    return b;
+  };
+  const rows: unknown[] = [];
+  for (const e of events) {
+    const d = e.data as Changed;
+    const k = serviceKey(e.node, d.service);
+    const prev = timelines.get(k);
+    const expect = d.expect ?? prev?.expect ?? 'running';
+    rows.push(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
+    // Clock skew can put an event before the previous one: never count negative time.
+    if (prev !== undefined && e.ts > prev.since) {
+      const healthy = isHealthy(prev.state, prev.expect);
+      for (let start = prev.since; start < e.ts; ) {
+        const hour = Math.floor(start / HOUR) * HOUR;
+        const end = Math.min(e.ts, hour + HOUR);
+        const b = bucket(e.node, d.service, k, hour);
+        b.healthyMs += healthy ? end - start : 0;
+        b.totalMs += end - start;
+        start = end;
+      }
+    }
+    bucket(e.node, d.service, k, Math.floor(e.ts / HOUR) * HOUR).transitions++;
+    timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? e.ts, e.ts) });
+  }
+  insertRows(
+    db,
+    'INSERT INTO transitions (event_id, node, service, ts, from_state, to_state, expect, result, exit_code, signal, last_lines)',
+    11,
+    rows,
+  );
+  insertRows(
+    db,
+    'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
+    6,
+    hourlyValues(buckets),
+    `ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
+       total_ms = total_ms + excluded.total_ms, transitions = transitions + excluded.transitions`,
+  );
+  insertRows(
+    db,
+    'INSERT INTO service_timeline (node, service, state, expect, since)',
+    5,
+    [...keys.keys()].sort().flatMap((k) => {
+      const [node, service] = keys.get(k)!;
+      const t = timelines.get(k)!;
+      return [node, service, t.state, t.expect, t.since];
+    }),
+    'ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = excluded.since',
+  );
 }
 
 export interface TransitionRow {

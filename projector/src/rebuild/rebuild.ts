@@ -1,7 +1,9 @@
 /**
  * `sitrep projector rebuild`: drop every read model derived from the log and fold the log again,
  * through the same folder live folding uses, so the rows come out the same. Runs in chunks of
- * CHUNK events per transaction, reporting progress after each.
+ * CHUNK events, each folded as one run in one transaction, reporting progress after each. The
+ * secondary indexes the projections declare (`rebuildIndexes`) are dropped first and built once
+ * at the end, by the projections' own DDL.
  */
 import { forgetStatements } from '../db/statements.js';
 import { createFolder } from '../fold/folder.js';
@@ -23,24 +25,35 @@ export function rebuildTables(projections: readonly Projection[]): string[] {
 export function rebuild(db: Db, projections: readonly Projection[], onProgress: (p: RebuildProgress) => void = () => undefined): RebuildProgress {
   const started = performance.now();
   const total = eventCount(db);
+  const rebuilt = projections.filter((p) => (p.rebuildTables?.length ?? 0) > 0);
   db.transaction(() => {
     for (const table of rebuildTables(projections)) db.exec(`DROP TABLE IF EXISTS ${table}`);
-    for (const p of projections) if ((p.rebuildTables?.length ?? 0) > 0) db.exec(p.ddl);
+    for (const p of rebuilt) {
+      db.exec(p.ddl);
+      for (const index of p.rebuildIndexes ?? []) db.exec(`DROP INDEX IF EXISTS ${index}`);
+    }
   })();
   forgetStatements(db);
   const folder = createFolder(db, projections);
   let done = 0;
   let lastId = 0;
   const chunk = db.transaction(() => {
-    const batch = eventsAfter(db, lastId, CHUNK);
+    const events = eventsAfter(db, lastId, CHUNK);
     // The fold's clock is the time each event was received, as it was live.
-    for (const e of batch) folder.fold(e, e.receivedAt);
-    if (batch.length > 0) lastId = batch[batch.length - 1]!.id;
-    return batch.length;
+    folder.foldAll(events.map((e) => ({ e, now: e.receivedAt })));
+    if (events.length > 0) lastId = events[events.length - 1]!.id;
+    return events.length;
   });
-  for (let n = chunk(); n > 0; n = chunk()) {
-    done += n;
-    onProgress({ done, total, elapsedMs: performance.now() - started });
+  try {
+    for (let n = chunk(); n > 0; n = chunk()) {
+      done += n;
+      onProgress({ done, total, elapsedMs: performance.now() - started });
+    }
+  } finally {
+    // Even when stopped half way (the caller's progress callback threw), leave the indexes there.
+    db.transaction(() => {
+      for (const p of rebuilt) db.exec(p.ddl);
+    })();
   }
   const result = { done, total, elapsedMs: performance.now() - started };
   onProgress(result);

@@ -17,6 +17,9 @@ export function fixture(start = Date.UTC(2026, 10, 23, 10, 0, 0)) {
     advance: (ms: number) => (clock += ms),
     send: (topic: string, value: unknown) => ingest(topic, Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))),
     event: (e: AgentEvent) => ingest(t.events(e.node), Buffer.from(JSON.stringify(e))),
+    /** Messages as the consumer hands over a batch, each with its own arrival time. */
+    batch: (messages: readonly { topic: string; value: unknown; at: number }[]) =>
+      ingest.batch(messages.map((m) => ({ topic: m.topic, payload: Buffer.from(typeof m.value === 'string' ? m.value : JSON.stringify(m.value)), receivedAt: m.at }))),
   };
 }
 
@@ -51,6 +54,13 @@ export function started(node: string, ts: number): AgentEvent {
   const seq = (seqs.get(node) ?? 0) + 1;
   seqs.set(node, seq);
   return { v: 1, node, session: 's1', seq, ts, type: 'AgentStarted', data: { version: '1', pid: 1 } };
+}
+
+/** A ProcessGaveUp event (the supervisor stopped restarting `process`) with the next seq of `node`. */
+export function gaveUp(node: string, process: string, ts: number, restarts = 5): AgentEvent {
+  const seq = (seqs.get(node) ?? 0) + 1;
+  seqs.set(node, seq);
+  return { v: 1, node, session: 's1', seq, ts, type: 'ProcessGaveUp', data: { process, restarts, windowMs: 300_000, lastLines: ['boom'] } };
 }
 
 export const status = (node: string, state: 'online' | 'offline' | 'lost', session = 's1') => ({ v: 1, node, state, session, ts: 1 });
