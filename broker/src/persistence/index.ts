@@ -1,0 +1,2 @@
+export { SqlitePersistence, DEFAULT_MAX_QUEUED_PER_CLIENT, type SqlitePersistenceOptions } from './sqlite-persistence.js';
+export type { OverflowStats } from './outgoing.js';

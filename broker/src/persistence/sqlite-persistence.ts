@@ -1,0 +1,293 @@
+/**
+ * An aedes persistence backed by one SQLite file (better-sqlite3): retained messages,
+ * persistent sessions' subscriptions and outgoing queues, inbound QoS 2 state and wills survive
+ * a broker kill -9. Promise-based, the interface aedes 1.x calls (aedes-persistence 11's
+ * `asyncPersistence.js` is the reference; `abstract.js` is the conformance suite it passes).
+ *
+ * better-sqlite3 is synchronous, so every write is committed in the order aedes submits it and
+ * before the returned promise settles; a retained write can never be overtaken by a later one
+ * (the reordering behind aedes #955/#994, see NOTES-mqtt.md).
+ *
+ * Subscriptions matched on every QoS > 0 publish are also kept in memory, in the same qlobber
+ * trie the memory persistence uses, loaded from the file at setup.
+ */
+import { Readable } from 'node:stream';
+import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
+import type { Logger } from '@sitrep/schemas';
+import { decodePacket, encodePacket, normalizePacket, type PacketLike } from './codec.js';
+import { OutgoingQueues, type OverflowStats } from './outgoing.js';
+import { openBrokerDb, type Db } from './schema.js';
+import { filterMatcher, globPrefix, hasWildcard, QLOBBER_OPTIONS } from './topics.js';
+
+export interface SqlitePersistenceOptions {
+  /** The database file (created if missing); `:memory:` for a throw-away one. */
+  path: string;
+  log: Logger;
+  /** Queued QoS 1/2 deliveries kept per persistent session; further ones are dropped and logged. */
+  maxQueuedPerClient?: number;
+}
+
+export const DEFAULT_MAX_QUEUED_PER_CLIENT = 100_000;
+
+interface ClientRef {
+  id: string;
+}
+
+interface Subscription {
+  topic: string;
+  qos: number;
+  rh?: number | undefined;
+  rap?: boolean | undefined;
+  nl?: boolean | undefined;
+  subscriptionIdentifier?: number;
+}
+
+interface SubscriptionRow {
+  topic: string;
+  qos: number;
+  rh: number | null;
+  rap: number | null;
+  nl: number | null;
+  sub_id: number | null;
+}
+
+interface PacketRow {
+  meta: string;
+  payload: Buffer;
+  payload_kind: number;
+}
+
+interface BrokerRef {
+  id: string;
+}
+
+const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+const unbool = (v: number | null): boolean | undefined => (v === null ? undefined : v === 1);
+const fromRow = (row: PacketRow): PacketLike => decodePacket(row.meta, row.payload, row.payload_kind);
+
+export class SqlitePersistence {
+  readonly #db: Db;
+  readonly #trie = new QlobberSub(QLOBBER_OPTIONS);
+  readonly #outgoing: OutgoingQueues;
+  #broker: BrokerRef | undefined;
+  #destroyed = false;
+  readonly #s;
+
+  constructor(opts: SqlitePersistenceOptions) {
+    const db = (this.#db = openBrokerDb(opts.path));
+    this.#outgoing = new OutgoingQueues(db, { log: opts.log, maxPerClient: opts.maxQueuedPerClient ?? DEFAULT_MAX_QUEUED_PER_CLIENT });
+    this.#s = {
+      retainedPut: db.prepare('INSERT OR REPLACE INTO retained (topic, meta, payload, payload_kind) VALUES (?, ?, ?, ?)'),
+      retainedDel: db.prepare('DELETE FROM retained WHERE topic = ?'),
+      retainedOne: db.prepare('SELECT meta, payload, payload_kind FROM retained WHERE topic = ?'),
+      retainedGlob: db.prepare('SELECT topic, meta, payload, payload_kind FROM retained WHERE topic GLOB ?'),
+      subGet: db.prepare('SELECT qos FROM subscriptions WHERE client_id = ? AND topic = ?'),
+      subPut: db.prepare(
+        `INSERT INTO subscriptions (client_id, topic, qos, rh, rap, nl, sub_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos, rh = excluded.rh, rap = excluded.rap, nl = excluded.nl, sub_id = excluded.sub_id`,
+      ),
+      subDel: db.prepare('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
+      subsOf: db.prepare('SELECT topic, qos, rh, rap, nl, sub_id FROM subscriptions WHERE client_id = ? ORDER BY id'),
+      subsDelAll: db.prepare('DELETE FROM subscriptions WHERE client_id = ?'),
+      subsAll: db.prepare('SELECT client_id, topic, qos, rh, rap, nl FROM subscriptions WHERE qos > 0'),
+      clientsCount: db.prepare('SELECT COUNT(DISTINCT client_id) AS n FROM subscriptions'),
+      clientsOf: db.prepare('SELECT client_id FROM subscriptions WHERE topic = ? ORDER BY id'),
+      incomingPut: db.prepare('INSERT OR REPLACE INTO incoming (client_id, message_id, meta, payload, payload_kind) VALUES (?, ?, ?, ?, ?)'),
+      incomingGet: db.prepare('SELECT meta, payload, payload_kind FROM incoming WHERE client_id = ? AND message_id = ?'),
+      incomingDel: db.prepare('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
+      incomingDelAll: db.prepare('DELETE FROM incoming WHERE client_id = ?'),
+      willPut: db.prepare('INSERT OR REPLACE INTO wills (client_id, broker_id, meta, payload, payload_kind) VALUES (?, ?, ?, ?, ?)'),
+      willGet: db.prepare('SELECT meta, payload, payload_kind FROM wills WHERE client_id = ?'),
+      willDel: db.prepare('DELETE FROM wills WHERE client_id = ? RETURNING meta, payload, payload_kind'),
+      willsAll: db.prepare('SELECT broker_id, meta, payload, payload_kind FROM wills'),
+    };
+  }
+
+  /** The broker passed to setup (the abstract suite reads and renames its id). */
+  get broker(): BrokerRef | undefined {
+    return this.#broker;
+  }
+
+  async setup(broker: BrokerRef): Promise<void> {
+    this.#broker = broker;
+    for (const row of this.#s.subsAll.all() as (SubscriptionRow & { client_id: string })[]) {
+      this.#trie.add(row.topic, { clientId: row.client_id, topic: row.topic, qos: row.qos, rh: row.rh ?? undefined, rap: unbool(row.rap), nl: unbool(row.nl) });
+    }
+  }
+
+  /** Queue overflow counters, for logs and tests. */
+  overflowStats(): OverflowStats {
+    return this.#outgoing.stats();
+  }
+
+  async storeRetained(packet: PacketLike): Promise<void> {
+    const topic = String(packet.topic);
+    const payload = packet.payload;
+    // An empty retained payload deletes the retained message [MQTT-3.3.1-10].
+    if (payload === undefined || (payload as { length?: number }).length === 0) {
+      this.#s.retainedDel.run(topic);
+      return;
+    }
+    const stored = encodePacket(packet);
+    this.#s.retainedPut.run(topic, stored.meta, stored.payload, stored.payloadKind);
+  }
+
+  createRetainedStream(pattern: string): Readable {
+    return this.createRetainedStreamCombi([pattern]);
+  }
+
+  createRetainedStreamCombi(patterns: string[]): Readable {
+    const s = this.#s;
+    function* matching(): Generator<PacketLike> {
+      const seen = new Set<string>();
+      for (const pattern of patterns) {
+        if (!hasWildcard(pattern)) {
+          const row = s.retainedOne.get(pattern) as PacketRow | undefined;
+          if (row !== undefined && !seen.has(pattern)) {
+            seen.add(pattern);
+            yield fromRow(row);
+          }
+          continue;
+        }
+        const matches = filterMatcher(pattern);
+        for (const row of s.retainedGlob.iterate(globPrefix(pattern)) as Iterable<PacketRow & { topic: string }>) {
+          if (seen.has(row.topic) || !matches(row.topic)) continue;
+          seen.add(row.topic);
+          yield fromRow(row);
+        }
+      }
+    }
+    // Materialised per call: a statement iterator must not stay open across aedes' async writes.
+    return Readable.from([...matching()]);
+  }
+
+  async addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
+    const trieOps: (() => void)[] = [];
+    this.#db.transaction(() => {
+      for (const sub of subs) {
+        const before = this.#s.subGet.get(client.id, sub.topic) as { qos: number } | undefined;
+        this.#s.subPut.run(client.id, sub.topic, sub.qos, sub.rh ?? null, bool(sub.rap), bool(sub.nl), sub.subscriptionIdentifier ?? null);
+        const entry = { clientId: client.id, topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl };
+        // Only QoS > 0 subscriptions are matched for offline queueing, as in the memory persistence.
+        if (sub.qos > 0) trieOps.push(() => this.#trie.add(sub.topic, entry));
+        else if ((before?.qos ?? 0) > 0) trieOps.push(() => this.#trie.remove(sub.topic, entry));
+      }
+    })();
+    for (const op of trieOps) op();
+  }
+
+  async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
+    const removed: { topic: string; qos: number }[] = [];
+    this.#db.transaction(() => {
+      for (const topic of topics) {
+        const before = this.#s.subGet.get(client.id, topic) as { qos: number } | undefined;
+        if (before === undefined) continue;
+        this.#s.subDel.run(client.id, topic);
+        removed.push({ topic, qos: before.qos });
+      }
+    })();
+    for (const r of removed) if (r.qos > 0) this.#trie.remove(r.topic, { clientId: client.id, topic: r.topic });
+  }
+
+  async subscriptionsByClient(client: ClientRef): Promise<Subscription[]> {
+    return (this.#s.subsOf.all(client.id) as SubscriptionRow[]).map((row) => {
+      const sub: Subscription = { topic: row.topic, qos: row.qos, rh: row.rh ?? undefined, rap: unbool(row.rap), nl: unbool(row.nl) };
+      if (row.sub_id !== null) sub.subscriptionIdentifier = row.sub_id;
+      return sub;
+    });
+  }
+
+  async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
+    const { n } = this.#s.clientsCount.get() as { n: number };
+    return { subsCount: this.#trie.subscriptionsCount, clientsCount: n };
+  }
+
+  async subscriptionsByTopic(topic: string): Promise<unknown[]> {
+    return this.#trie.match(topic);
+  }
+
+  async cleanSubscriptions(client: ClientRef): Promise<void> {
+    const subs = this.#s.subsOf.all(client.id) as SubscriptionRow[];
+    this.#s.subsDelAll.run(client.id);
+    for (const sub of subs) if (sub.qos > 0) this.#trie.remove(sub.topic, { clientId: client.id, topic: sub.topic });
+  }
+
+  async outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void> {
+    this.#outgoing.enqueue([sub.clientId], packet);
+  }
+
+  async outgoingEnqueueCombi(subs: { clientId: string }[], packet: PacketLike): Promise<void> {
+    if (subs.length === 0) return;
+    this.#outgoing.enqueue(
+      subs.map((s) => s.clientId),
+      packet,
+    );
+  }
+
+  async outgoingUpdate(client: ClientRef, packet: PacketLike): Promise<void> {
+    this.#outgoing.update(client.id, packet);
+  }
+
+  async outgoingClearMessageId(client: ClientRef, packet: PacketLike | undefined): Promise<PacketLike | undefined> {
+    return this.#outgoing.clear(client.id, (packet as { messageId?: unknown } | undefined)?.messageId);
+  }
+
+  outgoingStream(client: ClientRef): Readable {
+    return this.#outgoing.stream(client.id);
+  }
+
+  async incomingStorePacket(client: ClientRef, original: PacketLike): Promise<void> {
+    const packet = normalizePacket(original);
+    packet.messageId = original.messageId;
+    const stored = encodePacket(packet);
+    this.#s.incomingPut.run(client.id, original.messageId, stored.meta, stored.payload, stored.payloadKind);
+  }
+
+  async incomingGetPacket(client: ClientRef, packet: { messageId?: number }): Promise<PacketLike> {
+    const row = this.#s.incomingGet.get(client.id, packet.messageId) as PacketRow | undefined;
+    if (row === undefined) throw new Error('no such packet');
+    return fromRow(row);
+  }
+
+  async incomingDelPacket(client: ClientRef, packet: { messageId?: number }): Promise<void> {
+    if (this.#s.incomingDel.run(client.id, packet.messageId).changes === 0) throw new Error('no such packet');
+  }
+
+  async cleanIncoming(client: ClientRef): Promise<void> {
+    this.#s.incomingDelAll.run(client.id);
+  }
+
+  async putWill(client: ClientRef, packet: PacketLike): Promise<void> {
+    // As the memory persistence does: the stored will names its client and this broker, which
+    // is how a restarted broker (another id) knows the will is orphaned and publishes it.
+    packet.brokerId = this.#broker?.id;
+    packet.clientId = client.id;
+    const stored = encodePacket(packet);
+    this.#s.willPut.run(client.id, packet.brokerId ?? null, stored.meta, stored.payload, stored.payloadKind);
+  }
+
+  async getWill(client: ClientRef): Promise<PacketLike | undefined> {
+    const row = this.#s.willGet.get(client.id) as PacketRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  async delWill(client: ClientRef): Promise<PacketLike | undefined> {
+    const row = this.#s.willDel.get(client.id) as PacketRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  streamWill(brokers: Record<string, unknown> = {}): Readable {
+    const rows = this.#s.willsAll.all() as (PacketRow & { broker_id: string | null })[];
+    return Readable.from(rows.filter((r) => r.broker_id === null || !brokers[r.broker_id]).map(fromRow));
+  }
+
+  getClientList(topic: string): Readable {
+    return Readable.from((this.#s.clientsOf.all(topic) as { client_id: string }[]).map((r) => r.client_id));
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#db.close();
+  }
+}
