@@ -60,16 +60,20 @@ export class OutgoingQueues {
     this.#insert = db.prepare(
       'INSERT INTO outgoing (client_id, seq, broker_id, broker_counter, message_id, meta, payload, payload_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#byCounter = db.prepare('SELECT seq FROM outgoing WHERE client_id = ? AND broker_counter IS ? AND broker_id IS ? ORDER BY seq LIMIT 1');
+    // INDEXED BY: with ORDER BY seq the planner prefers walking the client's whole queue in
+    // primary-key order, which made every update O(queue length).
+    this.#byCounter = db.prepare(
+      'SELECT seq FROM outgoing INDEXED BY outgoing_by_counter WHERE client_id = ? AND broker_counter IS ? AND broker_id IS ? ORDER BY seq LIMIT 1',
+    );
     this.#byMessageId = db.prepare(
-      'SELECT seq FROM outgoing WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY seq LIMIT 1',
+      'SELECT seq FROM outgoing INDEXED BY outgoing_by_message_id WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY seq LIMIT 1',
     );
     this.#setMessageId = db.prepare('UPDATE outgoing SET message_id = ? WHERE client_id = ? AND seq = ?');
     this.#replace = db.prepare(
       'UPDATE outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, meta = ?, payload = ?, payload_kind = ? WHERE client_id = ? AND seq = ?',
     );
     this.#deleteSeq = db.prepare(
-      'DELETE FROM outgoing WHERE client_id = ? AND seq = (SELECT seq FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1) RETURNING meta, payload, payload_kind, message_id',
+      'DELETE FROM outgoing WHERE client_id = ? AND seq = (SELECT seq FROM outgoing INDEXED BY outgoing_by_message_id WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1) RETURNING meta, payload, payload_kind, message_id',
     );
     this.#page = db.prepare(
       'SELECT seq, meta, payload, payload_kind, message_id FROM outgoing WHERE client_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
