@@ -77,5 +77,5 @@ it('disconnects a client that stops reading, and the others keep receiving', asy
 
   await waitFor(() => (received === N ? true : undefined), `${N} messages to the healthy subscriber`, 30_000);
   expect(tb.log.lines.join('\n')).toMatch(/client error client=frozen error="drain timeout"/);
-  expect(tb.broker.aedes.clients['frozen']).toBeUndefined();
+  expect(tb.broker.aedes.connectedClients).toBe(2); // the healthy subscriber and the agent
 }, 60_000);
