@@ -4,9 +4,9 @@
  * and Mosquitto (the reference) with a password file. Broker CPU is read from /proc.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IdentityStore } from '@sitrep/broker';
 import type { Role } from '@sitrep/schemas/config';
@@ -126,14 +126,28 @@ export async function startAedes(kind: 'aedes-memory' | 'aedes-sqlite', dir: str
   return observe(kind, child, Number(m[1]));
 }
 
+/**
+ * Started as root, mosquitto switches to the `mosquitto` user before it reads its password file
+ * and writes its persistence: give it its directory, and let it traverse the parent.
+ */
+function handToMosquittoUser(dir: string, files: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'mosquitto'], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  const gid = id('-g');
+  if (!Number.isInteger(uid) || uid <= 0) return;
+  chmodSync(dirname(dir), 0o711);
+  for (const path of [dir, ...files]) chownSync(path, uid, gid);
+}
+
 /** Mosquitto on a free loopback port, same users, queue bound equal to sitrep's default. */
 export async function startMosquitto(dir: string, users: readonly User[]): Promise<RunningServer> {
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755); // mosquitto drops root privileges before writing its persistence file
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const passwd = join(dir, 'passwd');
   writeFileSync(passwd, users.map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
   const hashed = spawnSync('/usr/bin/mosquitto_passwd', ['-U', passwd], { encoding: 'utf8' });
   if (hashed.status !== 0) throw new Error(`mosquitto_passwd failed: ${hashed.stderr}`);
+  handToMosquittoUser(dir, [passwd]);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -145,9 +159,7 @@ export async function startMosquitto(dir: string, users: readonly User[]): Promi
       'max_queued_messages 100000',
       'persistence true',
       `persistence_location ${dir}/`,
-      'log_type error',
-      'log_type warning',
-      'log_type notice',
+      'log_dest stderr',
       '',
     ].join('\n'),
   );

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Logger } from '@sitrep/schemas';
-import { decodePacket, encodePacket, normalizePacket, type PacketLike } from './codec.js';
+import { decodePacket, encodePacket, normalizePacket, type PacketLike, type StoredPacket } from './codec.js';
 import type { Db } from './schema.js';
 
 interface OutgoingRow {
@@ -48,6 +48,8 @@ export class OutgoingQueues {
   readonly #deleteSeq;
   readonly #page;
   readonly #maxSeq;
+  /** One transaction for all the subscribers of one publish. */
+  readonly #insertAll: (clientIds: readonly string[], packet: PacketLike, stored: StoredPacket) => void;
 
   constructor(db: Db, opts: { log: Logger; maxPerClient: number }) {
     this.#db = db;
@@ -79,14 +81,9 @@ export class OutgoingQueues {
       'SELECT seq, meta, payload, payload_kind, message_id FROM outgoing WHERE client_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
     );
     this.#maxSeq = db.prepare('SELECT MAX(seq) AS s FROM outgoing WHERE client_id = ?');
-  }
-
-  enqueue(clientIds: readonly string[], original: PacketLike): void {
-    const packet = normalizePacket(original);
-    const stored = encodePacket(packet, ['messageId']);
-    const brokerId = typeof packet.brokerId === 'string' ? packet.brokerId : null;
-    const counter = typeof packet.brokerCounter === 'number' ? packet.brokerCounter : null;
-    const insertAll = this.#db.transaction(() => {
+    this.#insertAll = db.transaction((clientIds: readonly string[], packet: PacketLike, stored: StoredPacket) => {
+      const brokerId = typeof packet.brokerId === 'string' ? packet.brokerId : null;
+      const counter = typeof packet.brokerCounter === 'number' ? packet.brokerCounter : null;
       for (const clientId of clientIds) {
         const count = this.#counts.get(clientId) ?? 0;
         if (count >= this.#max) {
@@ -98,7 +95,11 @@ export class OutgoingQueues {
         this.#fitsAgain(clientId);
       }
     });
-    insertAll();
+  }
+
+  enqueue(clientIds: readonly string[], original: PacketLike): void {
+    const packet = normalizePacket(original);
+    this.#insertAll(clientIds, packet, encodePacket(packet, ['messageId']));
   }
 
   /** Mirrors aedes-persistence's memory queue: match by broker counter, else replace by packet id. */

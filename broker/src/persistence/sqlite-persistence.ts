@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import type { Logger } from '@sitrep/schemas';
 import { decodePacket, encodePacket, normalizePacket, type PacketLike } from './codec.js';
+import { GroupCommit } from './group-commit.js';
 import { OutgoingQueues, type OverflowStats } from './outgoing.js';
 import { openBrokerDb, type Db } from './schema.js';
 import { filterMatcher, globPrefix, hasWildcard, QLOBBER_OPTIONS } from './topics.js';
@@ -69,12 +70,14 @@ export class SqlitePersistence {
   readonly #db: Db;
   readonly #trie = new QlobberSub(QLOBBER_OPTIONS);
   readonly #outgoing: OutgoingQueues;
+  readonly #group: GroupCommit;
   #broker: BrokerRef | undefined;
   #destroyed = false;
   readonly #s;
 
   constructor(opts: SqlitePersistenceOptions) {
     const db = (this.#db = openBrokerDb(opts.path));
+    this.#group = new GroupCommit(db);
     this.#outgoing = new OutgoingQueues(db, { log: opts.log, maxPerClient: opts.maxQueuedPerClient ?? DEFAULT_MAX_QUEUED_PER_CLIENT });
     this.#s = {
       retainedPut: db.prepare('INSERT OR REPLACE INTO retained (topic, meta, payload, payload_kind) VALUES (?, ?, ?, ?)'),
@@ -120,16 +123,15 @@ export class SqlitePersistence {
     return this.#outgoing.stats();
   }
 
-  async storeRetained(packet: PacketLike): Promise<void> {
+  storeRetained(packet: PacketLike): Promise<void> {
     const topic = String(packet.topic);
     const payload = packet.payload;
     // An empty retained payload deletes the retained message [MQTT-3.3.1-10].
     if (payload === undefined || (payload as { length?: number }).length === 0) {
-      this.#s.retainedDel.run(topic);
-      return;
+      return this.#group.run(() => void this.#s.retainedDel.run(topic));
     }
     const stored = encodePacket(packet);
-    this.#s.retainedPut.run(topic, stored.meta, stored.payload, stored.payloadKind);
+    return this.#group.run(() => void this.#s.retainedPut.run(topic, stored.meta, stored.payload, stored.payloadKind));
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -161,7 +163,11 @@ export class SqlitePersistence {
     return Readable.from([...matching()]);
   }
 
-  async addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
+  addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
+    return this.#group.run(() => this.#addSubscriptions(client, subs));
+  }
+
+  #addSubscriptions(client: ClientRef, subs: Subscription[]): void {
     const trieOps: (() => void)[] = [];
     this.#db.transaction(() => {
       for (const sub of subs) {
@@ -176,7 +182,11 @@ export class SqlitePersistence {
     for (const op of trieOps) op();
   }
 
-  async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
+  removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
+    return this.#group.run(() => this.#removeSubscriptions(client, topics));
+  }
+
+  #removeSubscriptions(client: ClientRef, topics: string[]): void {
     const removed: { topic: string; qos: number }[] = [];
     this.#db.transaction(() => {
       for (const topic of topics) {
@@ -206,41 +216,41 @@ export class SqlitePersistence {
     return this.#trie.match(topic);
   }
 
-  async cleanSubscriptions(client: ClientRef): Promise<void> {
-    const subs = this.#s.subsOf.all(client.id) as SubscriptionRow[];
-    this.#s.subsDelAll.run(client.id);
-    for (const sub of subs) if (sub.qos > 0) this.#trie.remove(sub.topic, { clientId: client.id, topic: sub.topic });
+  cleanSubscriptions(client: ClientRef): Promise<void> {
+    return this.#group.run(() => {
+      const subs = this.#s.subsOf.all(client.id) as SubscriptionRow[];
+      this.#s.subsDelAll.run(client.id);
+      for (const sub of subs) if (sub.qos > 0) this.#trie.remove(sub.topic, { clientId: client.id, topic: sub.topic });
+    });
   }
 
-  async outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void> {
-    this.#outgoing.enqueue([sub.clientId], packet);
+  outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void> {
+    return this.#group.run(() => this.#outgoing.enqueue([sub.clientId], packet));
   }
 
   async outgoingEnqueueCombi(subs: { clientId: string }[], packet: PacketLike): Promise<void> {
     if (subs.length === 0) return;
-    this.#outgoing.enqueue(
-      subs.map((s) => s.clientId),
-      packet,
-    );
+    const clientIds = subs.map((s) => s.clientId);
+    return this.#group.run(() => this.#outgoing.enqueue(clientIds, packet));
   }
 
-  async outgoingUpdate(client: ClientRef, packet: PacketLike): Promise<void> {
-    this.#outgoing.update(client.id, packet);
+  outgoingUpdate(client: ClientRef, packet: PacketLike): Promise<void> {
+    return this.#group.run(() => this.#outgoing.update(client.id, packet));
   }
 
-  async outgoingClearMessageId(client: ClientRef, packet: PacketLike | undefined): Promise<PacketLike | undefined> {
-    return this.#outgoing.clear(client.id, (packet as { messageId?: unknown } | undefined)?.messageId);
+  outgoingClearMessageId(client: ClientRef, packet: PacketLike | undefined): Promise<PacketLike | undefined> {
+    return this.#group.run(() => this.#outgoing.clear(client.id, (packet as { messageId?: unknown } | undefined)?.messageId));
   }
 
   outgoingStream(client: ClientRef): Readable {
     return this.#outgoing.stream(client.id);
   }
 
-  async incomingStorePacket(client: ClientRef, original: PacketLike): Promise<void> {
+  incomingStorePacket(client: ClientRef, original: PacketLike): Promise<void> {
     const packet = normalizePacket(original);
     packet.messageId = original.messageId;
     const stored = encodePacket(packet);
-    this.#s.incomingPut.run(client.id, original.messageId, stored.meta, stored.payload, stored.payloadKind);
+    return this.#group.run(() => void this.#s.incomingPut.run(client.id, original.messageId, stored.meta, stored.payload, stored.payloadKind));
   }
 
   async incomingGetPacket(client: ClientRef, packet: { messageId?: number }): Promise<PacketLike> {
@@ -249,21 +259,23 @@ export class SqlitePersistence {
     return fromRow(row);
   }
 
-  async incomingDelPacket(client: ClientRef, packet: { messageId?: number }): Promise<void> {
-    if (this.#s.incomingDel.run(client.id, packet.messageId).changes === 0) throw new Error('no such packet');
+  incomingDelPacket(client: ClientRef, packet: { messageId?: number }): Promise<void> {
+    return this.#group.run(() => {
+      if (this.#s.incomingDel.run(client.id, packet.messageId).changes === 0) throw new Error('no such packet');
+    });
   }
 
-  async cleanIncoming(client: ClientRef): Promise<void> {
-    this.#s.incomingDelAll.run(client.id);
+  cleanIncoming(client: ClientRef): Promise<void> {
+    return this.#group.run(() => void this.#s.incomingDelAll.run(client.id));
   }
 
-  async putWill(client: ClientRef, packet: PacketLike): Promise<void> {
+  putWill(client: ClientRef, packet: PacketLike): Promise<void> {
     // As the memory persistence does: the stored will names its client and this broker, which
     // is how a restarted broker (another id) knows the will is orphaned and publishes it.
     packet.brokerId = this.#broker?.id;
     packet.clientId = client.id;
     const stored = encodePacket(packet);
-    this.#s.willPut.run(client.id, packet.brokerId ?? null, stored.meta, stored.payload, stored.payloadKind);
+    return this.#group.run(() => void this.#s.willPut.run(client.id, packet.brokerId ?? null, stored.meta, stored.payload, stored.payloadKind));
   }
 
   async getWill(client: ClientRef): Promise<PacketLike | undefined> {
@@ -271,9 +283,11 @@ export class SqlitePersistence {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  async delWill(client: ClientRef): Promise<PacketLike | undefined> {
-    const row = this.#s.willDel.get(client.id) as PacketRow | undefined;
-    return row === undefined ? undefined : fromRow(row);
+  delWill(client: ClientRef): Promise<PacketLike | undefined> {
+    return this.#group.run(() => {
+      const row = this.#s.willDel.get(client.id) as PacketRow | undefined;
+      return row === undefined ? undefined : fromRow(row);
+    });
   }
 
   streamWill(brokers: Record<string, unknown> = {}): Readable {
@@ -288,6 +302,7 @@ export class SqlitePersistence {
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#group.commit();
     this.#db.close();
   }
 }
