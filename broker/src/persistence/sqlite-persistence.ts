@@ -8,17 +8,16 @@
  * before the returned promise settles; a retained write can never be overtaken by a later one
  * (the reordering behind aedes #955/#994, see NOTES-mqtt.md).
  *
- * Subscriptions matched on every QoS > 0 publish are also kept in memory, in the same qlobber
- * trie the memory persistence uses, loaded from the file at setup.
+ * Subscriptions: see subscriptions.ts; outgoing queues: outgoing.ts; write batching: group-commit.ts.
  */
 import { Readable } from 'node:stream';
-import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import type { Logger } from '@sitrep/schemas';
 import { decodePacket, encodePacket, normalizePacket, type PacketLike } from './codec.js';
 import { GroupCommit } from './group-commit.js';
 import { OutgoingQueues, type OverflowStats } from './outgoing.js';
 import { openBrokerDb, type Db } from './schema.js';
-import { filterMatcher, globPrefix, hasWildcard, QLOBBER_OPTIONS } from './topics.js';
+import { Subscriptions, type Subscription } from './subscriptions.js';
+import { filterMatcher, globPrefix, hasWildcard } from './topics.js';
 
 export interface SqlitePersistenceOptions {
   /** The database file (created if missing); `:memory:` for a throw-away one. */
@@ -34,24 +33,6 @@ interface ClientRef {
   id: string;
 }
 
-interface Subscription {
-  topic: string;
-  qos: number;
-  rh?: number | undefined;
-  rap?: boolean | undefined;
-  nl?: boolean | undefined;
-  subscriptionIdentifier?: number;
-}
-
-interface SubscriptionRow {
-  topic: string;
-  qos: number;
-  rh: number | null;
-  rap: number | null;
-  nl: number | null;
-  sub_id: number | null;
-}
-
 interface PacketRow {
   meta: string;
   payload: Buffer;
@@ -62,13 +43,11 @@ interface BrokerRef {
   id: string;
 }
 
-const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
-const unbool = (v: number | null): boolean | undefined => (v === null ? undefined : v === 1);
 const fromRow = (row: PacketRow): PacketLike => decodePacket(row.meta, row.payload, row.payload_kind);
 
 export class SqlitePersistence {
   readonly #db: Db;
-  readonly #trie = new QlobberSub(QLOBBER_OPTIONS);
+  readonly #subs: Subscriptions;
   readonly #outgoing: OutgoingQueues;
   readonly #group: GroupCommit;
   #broker: BrokerRef | undefined;
@@ -78,23 +57,13 @@ export class SqlitePersistence {
   constructor(opts: SqlitePersistenceOptions) {
     const db = (this.#db = openBrokerDb(opts.path));
     this.#group = new GroupCommit(db);
+    this.#subs = new Subscriptions(db);
     this.#outgoing = new OutgoingQueues(db, { log: opts.log, maxPerClient: opts.maxQueuedPerClient ?? DEFAULT_MAX_QUEUED_PER_CLIENT });
     this.#s = {
       retainedPut: db.prepare('INSERT OR REPLACE INTO retained (topic, meta, payload, payload_kind) VALUES (?, ?, ?, ?)'),
       retainedDel: db.prepare('DELETE FROM retained WHERE topic = ?'),
       retainedOne: db.prepare('SELECT meta, payload, payload_kind FROM retained WHERE topic = ?'),
       retainedGlob: db.prepare('SELECT topic, meta, payload, payload_kind FROM retained WHERE topic GLOB ?'),
-      subGet: db.prepare('SELECT qos FROM subscriptions WHERE client_id = ? AND topic = ?'),
-      subPut: db.prepare(
-        `INSERT INTO subscriptions (client_id, topic, qos, rh, rap, nl, sub_id) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos, rh = excluded.rh, rap = excluded.rap, nl = excluded.nl, sub_id = excluded.sub_id`,
-      ),
-      subDel: db.prepare('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
-      subsOf: db.prepare('SELECT topic, qos, rh, rap, nl, sub_id FROM subscriptions WHERE client_id = ? ORDER BY id'),
-      subsDelAll: db.prepare('DELETE FROM subscriptions WHERE client_id = ?'),
-      subsAll: db.prepare('SELECT client_id, topic, qos, rh, rap, nl FROM subscriptions WHERE qos > 0'),
-      clientsCount: db.prepare('SELECT COUNT(DISTINCT client_id) AS n FROM subscriptions'),
-      clientsOf: db.prepare('SELECT client_id FROM subscriptions WHERE topic = ? ORDER BY id'),
       incomingPut: db.prepare('INSERT OR REPLACE INTO incoming (client_id, message_id, meta, payload, payload_kind) VALUES (?, ?, ?, ?, ?)'),
       incomingGet: db.prepare('SELECT meta, payload, payload_kind FROM incoming WHERE client_id = ? AND message_id = ?'),
       incomingDel: db.prepare('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
@@ -113,9 +82,7 @@ export class SqlitePersistence {
 
   async setup(broker: BrokerRef): Promise<void> {
     this.#broker = broker;
-    for (const row of this.#s.subsAll.all() as (SubscriptionRow & { client_id: string })[]) {
-      this.#trie.add(row.topic, { clientId: row.client_id, topic: row.topic, qos: row.qos, rh: row.rh ?? undefined, rap: unbool(row.rap), nl: unbool(row.nl) });
-    }
+    this.#subs.load();
   }
 
   /** Queue overflow counters, for logs and tests. */
@@ -164,64 +131,27 @@ export class SqlitePersistence {
   }
 
   addSubscriptions(client: ClientRef, subs: Subscription[]): Promise<void> {
-    return this.#group.run(() => this.#addSubscriptions(client, subs));
-  }
-
-  #addSubscriptions(client: ClientRef, subs: Subscription[]): void {
-    const trieOps: (() => void)[] = [];
-    this.#db.transaction(() => {
-      for (const sub of subs) {
-        const before = this.#s.subGet.get(client.id, sub.topic) as { qos: number } | undefined;
-        this.#s.subPut.run(client.id, sub.topic, sub.qos, sub.rh ?? null, bool(sub.rap), bool(sub.nl), sub.subscriptionIdentifier ?? null);
-        const entry = { clientId: client.id, topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl };
-        // Only QoS > 0 subscriptions are matched for offline queueing, as in the memory persistence.
-        if (sub.qos > 0) trieOps.push(() => this.#trie.add(sub.topic, entry));
-        else if ((before?.qos ?? 0) > 0) trieOps.push(() => this.#trie.remove(sub.topic, entry));
-      }
-    })();
-    for (const op of trieOps) op();
+    return this.#group.run(() => this.#subs.add(client.id, subs));
   }
 
   removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
-    return this.#group.run(() => this.#removeSubscriptions(client, topics));
-  }
-
-  #removeSubscriptions(client: ClientRef, topics: string[]): void {
-    const removed: { topic: string; qos: number }[] = [];
-    this.#db.transaction(() => {
-      for (const topic of topics) {
-        const before = this.#s.subGet.get(client.id, topic) as { qos: number } | undefined;
-        if (before === undefined) continue;
-        this.#s.subDel.run(client.id, topic);
-        removed.push({ topic, qos: before.qos });
-      }
-    })();
-    for (const r of removed) if (r.qos > 0) this.#trie.remove(r.topic, { clientId: client.id, topic: r.topic });
+    return this.#group.run(() => this.#subs.remove(client.id, topics));
   }
 
   async subscriptionsByClient(client: ClientRef): Promise<Subscription[]> {
-    return (this.#s.subsOf.all(client.id) as SubscriptionRow[]).map((row) => {
-      const sub: Subscription = { topic: row.topic, qos: row.qos, rh: row.rh ?? undefined, rap: unbool(row.rap), nl: unbool(row.nl) };
-      if (row.sub_id !== null) sub.subscriptionIdentifier = row.sub_id;
-      return sub;
-    });
+    return this.#subs.byClient(client.id);
   }
 
   async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
-    const { n } = this.#s.clientsCount.get() as { n: number };
-    return { subsCount: this.#trie.subscriptionsCount, clientsCount: n };
+    return this.#subs.counts();
   }
 
   async subscriptionsByTopic(topic: string): Promise<unknown[]> {
-    return this.#trie.match(topic);
+    return this.#subs.match(topic);
   }
 
   cleanSubscriptions(client: ClientRef): Promise<void> {
-    return this.#group.run(() => {
-      const subs = this.#s.subsOf.all(client.id) as SubscriptionRow[];
-      this.#s.subsDelAll.run(client.id);
-      for (const sub of subs) if (sub.qos > 0) this.#trie.remove(sub.topic, { clientId: client.id, topic: sub.topic });
-    });
+    return this.#group.run(() => this.#subs.removeAll(client.id));
   }
 
   outgoingEnqueue(sub: { clientId: string }, packet: PacketLike): Promise<void> {
@@ -296,7 +226,7 @@ export class SqlitePersistence {
   }
 
   getClientList(topic: string): Readable {
-    return Readable.from((this.#s.clientsOf.all(topic) as { client_id: string }[]).map((r) => r.client_id));
+    return Readable.from(this.#subs.clientsOf(topic));
   }
 
   async destroy(): Promise<void> {
