@@ -9,10 +9,16 @@ export const BROKER_STORE_OPTIONS = {
   'max-queued': { type: 'string' },
 } as const;
 
-export const BROKER_STORE_HELP = `  --broker-db FILE   broker state: sessions, queued QoS 1/2, retained     default DATA/broker.db
-  --broker-memory    keep broker state in memory (lost on restart)
-  --max-queued N     queued QoS 1/2 messages kept per persistent session default ${DEFAULT_MAX_QUEUED_PER_CLIENT}
-`;
+const HELP: [string, string, string][] = [
+  ['--broker-db FILE', 'broker state: sessions, queued QoS 1/2, retained', 'default DATA/broker.db'],
+  ['--broker-memory', 'keep broker state in memory (lost on restart)', ''],
+  ['--max-queued N', 'queued QoS 1/2 messages per persistent session', `default ${DEFAULT_MAX_QUEUED_PER_CLIENT}`],
+];
+
+/** Help lines for these options, aligned to the columns of the command's own help. */
+export function brokerStoreHelp(optionWidth: number, descriptionWidth: number): string {
+  return HELP.map(([o, d, def]) => `  ${o.padEnd(optionWidth)}${def ? d.padEnd(Math.max(descriptionWidth, d.length + 1)) : d}${def}`.trimEnd() + '\n').join('');
+}
 
 export function brokerStore(
   dataDir: string,

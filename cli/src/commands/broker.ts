@@ -5,7 +5,7 @@ import { createLogger } from '@sitrep/schemas';
 import { parse, port } from '../args.js';
 import { DEFAULT_UI_DIR } from '../hub/hub.js';
 import { runUntilSignal } from '../lifecycle.js';
-import { BROKER_STORE_HELP, BROKER_STORE_OPTIONS, brokerStore } from './broker-store.js';
+import { BROKER_STORE_OPTIONS, brokerStore, brokerStoreHelp } from './broker-store.js';
 
 export const BROKER_HELP = `sitrep broker: the embedded MQTT broker alone (identities from DATA/identities.json)
 
@@ -15,7 +15,7 @@ Options:
   --mqtt-port N     MQTT over TCP                       default 1883
   --http-port N     dashboard + MQTT over WebSocket     default 8080
   --ui DIR          built dashboard to serve            default ui/dist
-${BROKER_STORE_HELP}`;
+${brokerStoreHelp(18, 36)}`;
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const v = parse('broker', argv, {

@@ -3,7 +3,7 @@ import { createLogger } from '@sitrep/schemas';
 import { parse, port, seconds } from '../args.js';
 import { startHub } from '../hub/hub.js';
 import { runUntilSignal } from '../lifecycle.js';
-import { BROKER_STORE_HELP, BROKER_STORE_OPTIONS, brokerStore } from './broker-store.js';
+import { BROKER_STORE_OPTIONS, brokerStore, brokerStoreHelp } from './broker-store.js';
 
 export const HUB_HELP = `sitrep hub: broker, projector, dashboard and a local agent in one process
 
@@ -17,7 +17,7 @@ Options:
   --no-agent         do not run the local agent
   --ui DIR           directory of the built dashboard                   default ui/dist
   --config FILE      hub config: alerts, expected states, notifications default DATA/hub.yaml if present
-${BROKER_STORE_HELP}`;
+${brokerStoreHelp(19, 51)}`;
 
 export async function hubCommand(argv: string[]): Promise<void> {
   const v = parse('hub', argv, {
