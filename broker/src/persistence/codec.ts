@@ -61,18 +61,20 @@ export function encodePacket(packet: PacketLike, omit: readonly string[] = []): 
   }
   const meta: Meta = u.length > 0 ? { f, u } : { f };
   const payload = packet.payload;
-  if (typeof payload === 'string') return { meta: JSON.stringify(meta, replacer), payload: Buffer.from(payload, 'utf8'), payloadKind: PayloadKind.String };
+  if (payload !== undefined && typeof payload !== 'string' && !(payload instanceof Uint8Array)) f.payload = payload; // not one aedes produces; kept as JSON
+  else if (payload === undefined && Object.hasOwn(packet, 'payload')) u.push('payload');
+  // A replacer function puts JSON.stringify on its slow path: only when a field is an object.
+  const json = Object.values(f).some((v) => typeof v === 'object' && v !== null) ? JSON.stringify(meta, replacer) : JSON.stringify(meta);
+  if (typeof payload === 'string') return { meta: json, payload: Buffer.from(payload, 'utf8'), payloadKind: PayloadKind.String };
   if (payload instanceof Uint8Array) {
     const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    return { meta: JSON.stringify(meta, replacer), payload: buf, payloadKind: PayloadKind.Buffer };
+    return { meta: json, payload: buf, payloadKind: PayloadKind.Buffer };
   }
-  if (payload !== undefined) f.payload = payload; // not a payload aedes produces; kept as JSON as-is
-  else if (Object.hasOwn(packet, 'payload')) u.push('payload');
-  return { meta: JSON.stringify(meta, replacer), payload: EMPTY, payloadKind: PayloadKind.Absent };
+  return { meta: json, payload: EMPTY, payloadKind: PayloadKind.Absent };
 }
 
 export function decodePacket(meta: string, payload: Buffer, payloadKind: number): PacketLike {
-  const parsed = JSON.parse(meta, reviver) as Meta;
+  const parsed = (meta.includes('"$b64"') ? JSON.parse(meta, reviver) : JSON.parse(meta)) as Meta;
   const packet: PacketLike = {};
   // Restore the original key order closely enough for humans; comparisons do not depend on it.
   if (payloadKind === PayloadKind.Buffer) packet.payload = payload;
