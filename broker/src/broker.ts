@@ -8,6 +8,7 @@ import type { Identity } from '@sitrep/schemas/config';
 import { canPublish, canSubscribe } from './auth/acl.js';
 import type { IdentityStore } from './auth/identities.js';
 import { startHttpTransport, type HttpTransportOptions } from './transports/http.js';
+import { openPersistence, type BrokerPersistence, type PersistenceOptions } from './persistence/index.js';
 import { startTcpTransport } from './transports/tcp.js';
 
 export interface BrokerOptions {
@@ -26,6 +27,10 @@ export interface BrokerOptions {
   homeassistantPrefix?: string;
   /** Extra exact-path HTTP routes on the dashboard port (the hub's /metrics). */
   httpRoutes?: HttpTransportOptions['routes'];
+  /** Where sessions, queued QoS 1/2 messages and retained messages live. Default: memory. */
+  persistence?: PersistenceOptions;
+  /** How long a client may leave its socket full before it is disconnected, ms. Default 15,000. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningBroker {
@@ -33,6 +38,7 @@ export interface RunningBroker {
   readonly host: string;
   readonly tcpPort: number;
   readonly httpPort: number;
+  readonly persistence: BrokerPersistence;
   close(): Promise<void>;
 }
 
@@ -49,9 +55,11 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const log = opts.log;
   const who = new WeakMap<Client, Identity>();
 
+  const persistence = openPersistence(opts.persistence ?? { kind: 'memory' }, log.child('persistence'));
   const aedes = await Aedes.createBroker({
+    persistence: persistence.aedes,
     // Without a drain timeout one frozen subscriber stalls delivery to everybody (NOTES-mqtt.md).
-    drainTimeout: 15_000,
+    drainTimeout: opts.drainTimeoutMs ?? 15_000,
     authenticate(client, username, password, done) {
       if (username === undefined || password === undefined) {
         log.warn('connection refused: no credentials', { client: client.id });
@@ -102,12 +110,15 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   aedes.on('connectionError', (client, err) => log.warn('connection error', { client: client?.id, error: err.message }));
 
   const host = opts.host ?? '127.0.0.1';
+  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   const tcp = await startTcpTransport(aedes, host, opts.tcpPort ?? 1883);
   let http;
   try {
     http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log, routes: opts.httpRoutes });
   } catch (err) {
     await tcp.close();
+    await closeAedes();
+    await persistence.close();
     throw err;
   }
 
@@ -116,9 +127,12 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     host,
     tcpPort: tcp.port,
     httpPort: http.port,
+    persistence,
     async close() {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await closeAedes();
       await Promise.all([tcp.close(), http.close()]);
+      // Last: aedes may still clear queued packets while its clients close.
+      await persistence.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { memoryLogger, topicMatches, type Logger } from '@sitrep/schemas';
 import type { Role } from '@sitrep/schemas/config';
 import { IdentityStore } from './auth/identities.js';
 import { startBroker, type RunningBroker } from './broker.js';
+import type { PersistenceOptions } from './persistence/index.js';
 
 export interface Credentials {
   username: string;
@@ -30,11 +31,31 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startTestBroker(opts: { prefix?: string; uiDir?: string } = {}): Promise<TestBroker> {
+export interface TestBrokerOptions {
+  prefix?: string;
+  uiDir?: string;
+  /** `sqlite` puts broker.db in the test's directory; default memory, which is faster. */
+  persistence?: 'memory' | 'sqlite';
+  maxQueuedPerClient?: number;
+  drainTimeoutMs?: number;
+}
+
+export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-broker-'));
   const identities = IdentityStore.open(join(dir, 'identities.json'));
   const log = memoryLogger('broker');
-  const broker = await startBroker({ identities, log, tcpPort: 0, httpPort: 0, prefix: opts.prefix, uiDir: opts.uiDir });
+  const persistence: PersistenceOptions =
+    opts.persistence === 'sqlite' ? { kind: 'sqlite', path: join(dir, 'broker.db'), maxQueuedPerClient: opts.maxQueuedPerClient } : { kind: 'memory' };
+  const broker = await startBroker({
+    identities,
+    log,
+    tcpPort: 0,
+    httpPort: 0,
+    prefix: opts.prefix,
+    uiDir: opts.uiDir,
+    persistence,
+    drainTimeoutMs: opts.drainTimeoutMs,
+  });
   const clients = new Set<MqttClient>();
   const tcpUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
   const wsUrl = `ws://127.0.0.1:${broker.httpPort}/mqtt`;

@@ -5,6 +5,7 @@ import { createLogger } from '@sitrep/schemas';
 import { parse, port } from '../args.js';
 import { DEFAULT_UI_DIR } from '../hub/hub.js';
 import { runUntilSignal } from '../lifecycle.js';
+import { BROKER_STORE_OPTIONS, brokerStore, brokerStoreHelp } from './broker-store.js';
 
 export const BROKER_HELP = `sitrep broker: the embedded MQTT broker alone (identities from DATA/identities.json)
 
@@ -14,7 +15,7 @@ Options:
   --mqtt-port N     MQTT over TCP                       default 1883
   --http-port N     dashboard + MQTT over WebSocket     default 8080
   --ui DIR          built dashboard to serve            default ui/dist
-`;
+${brokerStoreHelp(18, 36)}`;
 
 export async function brokerCommand(argv: string[]): Promise<void> {
   const v = parse('broker', argv, {
@@ -23,6 +24,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     'mqtt-port': { type: 'string' },
     'http-port': { type: 'string' },
     ui: { type: 'string' },
+    ...BROKER_STORE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return void process.stdout.write(BROKER_HELP);
@@ -38,6 +40,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     tcpPort: port('mqtt-port', v['mqtt-port'], 1883),
     httpPort: port('http-port', v['http-port'], 8080),
     uiDir: v.ui ?? DEFAULT_UI_DIR,
+    persistence: brokerStore(dataDir, v),
   });
   log.info('listening', { mqtt: `${broker.host}:${broker.tcpPort}`, http: `${broker.host}:${broker.httpPort}` });
   await runUntilSignal(log, () => broker.close());

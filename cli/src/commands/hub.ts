@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { createLogger } from '@sitrep/schemas';
 import { parse, port, seconds } from '../args.js';
 import { startHub } from '../hub/hub.js';
 import { runUntilSignal } from '../lifecycle.js';
+import { BROKER_STORE_OPTIONS, brokerStore, brokerStoreHelp } from './broker-store.js';
 
 export const HUB_HELP = `sitrep hub: broker, projector, dashboard and a local agent in one process
 
@@ -15,7 +17,7 @@ Options:
   --no-agent         do not run the local agent
   --ui DIR           directory of the built dashboard                   default ui/dist
   --config FILE      hub config: alerts, expected states, notifications default DATA/hub.yaml if present
-`;
+${brokerStoreHelp(19, 51)}`;
 
 export async function hubCommand(argv: string[]): Promise<void> {
   const v = parse('hub', argv, {
@@ -28,12 +30,14 @@ export async function hubCommand(argv: string[]): Promise<void> {
     'no-agent': { type: 'boolean' },
     ui: { type: 'string' },
     config: { type: 'string' },
+    ...BROKER_STORE_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return void process.stdout.write(HUB_HELP);
   const log = createLogger('hub');
+  const dataDir = v.data ?? './data';
   const hub = await startHub({
-    dataDir: v.data ?? './data',
+    dataDir,
     host: v.host ?? '127.0.0.1',
     mqttPort: port('mqtt-port', v['mqtt-port'], 1883),
     httpPort: port('http-port', v['http-port'], 8080),
@@ -42,6 +46,7 @@ export async function hubCommand(argv: string[]): Promise<void> {
     intervalSeconds: seconds('interval', v.interval, 10),
     uiDir: v.ui,
     configPath: v.config,
+    brokerPersistence: brokerStore(resolve(dataDir), v),
     log,
   });
   const login = hub.bootstrap.newAdminPassword

@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAgentConfig, startAgent, type RunningAgent } from '@sitrep/agent';
-import { startBroker, type RunningBroker } from '@sitrep/broker';
 import { METRICS_CONTENT_TYPE, projectorDbPath, renderFleetMetrics, startProjector, type RunningProjector } from '@sitrep/projector';
+import { startBroker, type PersistenceOptions, type RunningBroker } from '@sitrep/broker';
 import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
 import { loadHubConfig } from './config.js';
@@ -29,6 +29,8 @@ export interface HubOptions {
   prefix?: string;
   /** hub.yaml; default <dataDir>/hub.yaml when it exists. */
   configPath?: string | undefined;
+  /** Broker state; default a SQLite file, DATA/broker.db. */
+  brokerPersistence?: PersistenceOptions;
   log: Logger;
 }
 
@@ -69,6 +71,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     httpPort: opts.httpPort,
     uiDir,
     httpRoutes: new Map([[METRICS_PATH, metrics]]),
+    persistence: opts.brokerPersistence ?? { kind: 'sqlite', path: join(dataDir, 'broker.db') },
   });
   // Internal clients always use loopback, whatever address the broker is exposed on.
   const local = `mqtt://127.0.0.1:${broker.tcpPort}`;
