@@ -166,6 +166,28 @@ describe('fault injection under a loaded stream', { timeout: 180_000 }, () => {
     await verify(r);
   });
 
+  it('broker killed with SIGKILL mid-stream and restarted on the same port: nothing lost', async () => {
+    const r = await rig();
+    await moreEvents(r.fleet, 200);
+    await r.broker.kill9();
+    await moreEvents(r.fleet, 100); // numbered and queued by the nodes while there is no broker
+    r.broker = await startBrokerChild({ dataDir: r.dir, port: r.port });
+    await until('the fleet back online', () => r.fleet.stats().connected === r.fleet.nodes.length, 60_000);
+    await moreEvents(r.fleet, 100);
+    await verify(r);
+  });
+
+  it('broker restarted while the nodes hold events back for several seconds: all delivered', async () => {
+    const r = await rig();
+    await moreEvents(r.fleet, 100);
+    await r.broker.stop();
+    await moreEvents(r.fleet, 300);
+    r.broker = await startBrokerChild({ dataDir: r.dir, port: r.port });
+    await until('the fleet back online', () => r.fleet.stats().connected === r.fleet.nodes.length, 60_000);
+    await moreEvents(r.fleet, 100);
+    await verify(r);
+  });
+
   it('a node killed without a goodbye is reported lost, and its events up to then are all logged', async () => {
     const r = await rig(6);
     await moreEvents(r.fleet, 150);

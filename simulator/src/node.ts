@@ -81,8 +81,14 @@ export class SimNode {
     });
   }
 
+  /**
+   * One interval. Offline, the host keeps living and its events queue in the client (as a real
+   * agent spools them) to be delivered on reconnect; its retained states go out with the announce.
+   */
   tick(): void {
-    if (this.connected) this.send(this.host.tick(this.now()));
+    if (!this.announced || this.stopping) return;
+    const out = this.host.tick(this.now());
+    this.send(this.connected ? out : out.filter((o) => o.seq !== undefined));
   }
 
   async stop(): Promise<void> {
