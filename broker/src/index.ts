@@ -1,5 +1,8 @@
 export { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 export { IdentityStore, IdentityError } from './auth/identities.js';
-export { canPublish, canSubscribe, type Decision } from './auth/acl.js';
+export { aclRules, canPublish, canReceive, canSubscribe, publishKinds, type AclRule, type Decision } from './auth/acl.js';
 export { generatePassword, hashPassword, verifyPassword } from './auth/password.js';
+export { DEFAULT_LIMITS, type BrokerLimits } from './limits/config.js';
 export { MQTT_WS_PATH } from './transports/http.js';
+export { isLoopback } from './transports/listeners.js';
+export type { TlsFiles } from './transports/tcp.js';

@@ -117,10 +117,16 @@ export const Identity = z
     node: z.string().regex(new RegExp(NODE_ID_PATTERN)).optional(),
     hash: z.string().startsWith('scrypt$'),
     createdAt: z.string(),
+    /** An integration (Home Assistant, scripts) that may also publish commands; read-only without it. */
+    commands: z.literal(true).optional(),
   })
   .refine((i) => (i.role === 'agent') === (i.node !== undefined), {
     message: 'an agent identity is bound to exactly one node; other roles have none',
     path: ['node'],
+  })
+  .refine((i) => i.commands === undefined || i.role === 'integration', {
+    message: 'only an integration identity takes commands: true (operators always may)',
+    path: ['commands'],
   });
 export type Identity = z.infer<typeof Identity>;
 
