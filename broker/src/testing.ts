@@ -9,7 +9,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { memoryLogger, topicMatches, type Logger } from '@sitrep/schemas';
 import type { Role } from '@sitrep/schemas/config';
 import { IdentityStore } from './auth/identities.js';
-import { startBroker, type RunningBroker } from './broker.js';
+import { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 
 export interface Credentials {
   username: string;
@@ -23,18 +23,19 @@ export interface TestBroker {
   dir: string;
   tcpUrl: string;
   wsUrl: string;
-  /** Create an identity with a random password. */
-  identity(role: Role, username: string, node?: string): Promise<Credentials>;
+  /** Create an identity with a random password (`commands`: an integration that may send commands). */
+  identity(role: Role, username: string, node?: string, opts?: { commands?: boolean }): Promise<Credentials>;
   /** Connect a client and wait for CONNACK; rejects with the broker's refusal. */
   connect(creds: Credentials, opts?: IClientOptions & { ws?: boolean }): Promise<MqttClient>;
   close(): Promise<void>;
 }
 
-export async function startTestBroker(opts: { prefix?: string; uiDir?: string } = {}): Promise<TestBroker> {
+/** Options are those of `startBroker` (limits, TLS...); ports default to 0. */
+export async function startTestBroker(opts: Omit<BrokerOptions, 'identities' | 'log'> = {}): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-broker-'));
   const identities = IdentityStore.open(join(dir, 'identities.json'));
   const log = memoryLogger('broker');
-  const broker = await startBroker({ identities, log, tcpPort: 0, httpPort: 0, prefix: opts.prefix, uiDir: opts.uiDir });
+  const broker = await startBroker({ tcpPort: 0, httpPort: 0, tlsPort: 0, ...opts, identities, log });
   const clients = new Set<MqttClient>();
   const tcpUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
   const wsUrl = `ws://127.0.0.1:${broker.httpPort}/mqtt`;
@@ -45,8 +46,8 @@ export async function startTestBroker(opts: { prefix?: string; uiDir?: string } 
     dir,
     tcpUrl,
     wsUrl,
-    async identity(role, username, node) {
-      const password = await identities.add(username, role, node === undefined ? {} : { node });
+    async identity(role, username, node, extra = {}) {
+      const password = await identities.add(username, role, { ...(node === undefined ? {} : { node }), ...extra });
       return { username, password };
     },
     connect(creds, { ws, ...o } = {}) {

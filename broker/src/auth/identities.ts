@@ -58,7 +58,7 @@ export class IdentityStore {
   }
 
   /** Add an identity; returns the password (generated unless given). */
-  async add(username: string, role: Role, opts: { node?: string; password?: string } = {}): Promise<string> {
+  async add(username: string, role: Role, opts: { node?: string; password?: string; commands?: boolean } = {}): Promise<string> {
     this.refresh();
     if (this.get(username) !== undefined) throw new IdentityError('IDENTITY_EXISTS', `identity ${username} exists`);
     const password = opts.password ?? generatePassword();
@@ -66,6 +66,7 @@ export class IdentityStore {
       username,
       role,
       ...(opts.node === undefined ? {} : { node: opts.node }),
+      ...(opts.commands === true ? { commands: true } : {}),
       hash: await hashPassword(password),
       createdAt: new Date().toISOString(),
     };

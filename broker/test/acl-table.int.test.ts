@@ -1,0 +1,171 @@
+/**
+ * The ACL matrix (DESIGN.md section 7) as a table, checked over real MQTT connections on TCP and on
+ * WebSocket: role x topic x publish/subscribe -> allowed? The expected values are written out here,
+ * not derived from acl.ts, so a change to the matrix has to change this table too.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopics } from '@sitrep/schemas';
+import type { Role } from '@sitrep/schemas/config';
+import { startTestBroker, waitFor, type Credentials, type TestBroker } from '../src/testing.js';
+
+const t = createTopics('sitrep/v1');
+
+const ROLES = ['agent', 'viewer', 'operator', 'integration', 'integration+cmd', 'service'] as const;
+type RoleName = (typeof ROLES)[number];
+
+/** `Y` allowed, `-` denied, one column per role in the order of ROLES. */
+type Row = [topic: string, expected: string];
+
+// prettier-ignore
+const PUBLISH: Row[] = [
+  //                              agent viewer operator integration integration+cmd service
+  [t.status('n1'),                'Y     -      -        -           -               -'],
+  [t.status('n2'),                '-     -      -        -           -               -'],
+  [t.birth('n1'),                 'Y     -      -        -           -               -'],
+  [t.events('n1'),                'Y     -      -        -           -               -'],
+  [t.events('n2'),                '-     -      -        -           -               -'],
+  [t.service('n1', 'nginx.service'), 'Y  -      -        -           -               -'],
+  [t.cmdResult('n1'),             'Y     -      -        -           -               -'],
+  [t.cmdResult('n2'),             '-     -      -        -           -               -'],
+  [t.cmd('n1'),                   '-     -      Y        -           Y               Y'],
+  [t.cmd('n2'),                   '-     -      Y        -           Y               Y'],
+  [t.alerts(),                    '-     -      -        -           -               Y'],
+  [t.summary(),                   '-     -      -        -           -               Y'],
+  [t.projectorStatus(),           '-     -      -        -           -               Y'],
+  [t.query('transitions'),        '-     Y      Y        Y           Y               -'],
+  [t.reply('ui-1'),               '-     -      -        -           -               Y'],
+  ['elsewhere/x',                 '-     -      -        -           -               -'],
+  ['$SYS/x',                      '-     -      -        -           -               -'],
+];
+
+// prettier-ignore
+const SUBSCRIBE: Row[] = [
+  //                              agent viewer operator integration integration+cmd service
+  [t.filter.all(),                '-     Y      Y        Y           Y               Y'],
+  [t.cmd('n1'),                   'Y     Y      Y        Y           Y               Y'],
+  [t.cmd('n2'),                   '-     Y      Y        Y           Y               Y'],
+  [t.filter.cmd(),                '-     Y      Y        Y           Y               Y'],
+  [t.filter.node('n1'),           '-     Y      Y        Y           Y               Y'],
+  [t.filter.status(),             '-     Y      Y        Y           Y               Y'],
+  [t.projectorStatus(),           'Y     Y      Y        Y           Y               Y'],
+  [t.filter.reply(),              '-     Y      Y        Y           Y               Y'],
+  ['#',                           '-     -      -        -           -               -'],
+  ['+/v1/#',                      '-     -      -        -           -               -'],
+  ['$SYS/#',                      '-     -      -        -           -               -'],
+  ['elsewhere/#',                 '-     -      -        -           -               -'],
+];
+
+function cases(rows: Row[]): { role: RoleName; topic: string; allowed: boolean }[] {
+  return rows.flatMap(([topic, expected]) => {
+    const marks = expected.split(/\s+/);
+    if (marks.length !== ROLES.length) throw new Error(`row ${topic}: ${marks.length} columns`);
+    return ROLES.map((role, i) => ({ role, topic, allowed: marks[i] === 'Y' }));
+  });
+}
+
+// MQTT 3.1.1 SUBACK return codes [MQTT-3.9.3]: the granted QoS, or 0x80 for a refusal.
+const SUBACK_FAILURE = 0x80;
+
+let tb: TestBroker;
+const creds = new Map<RoleName, Credentials>();
+/** A service identity subscribed to everything under the prefix: sees whatever gets through. */
+let observer: MqttClient;
+let sentinel: MqttClient;
+const seen = new Set<string>();
+
+beforeAll(async () => {
+  tb = await startTestBroker();
+  for (const role of ROLES) {
+    const base: Role = role === 'integration+cmd' ? 'integration' : role;
+    creds.set(role, await tb.identity(base, `u-${role.replace('+', '-')}`, role === 'agent' ? 'n1' : undefined, { commands: role === 'integration+cmd' }));
+  }
+  observer = await tb.connect(await tb.identity('service', 'observer'));
+  observer.on('message', (_topic, payload) => seen.add(payload.toString()));
+  await observer.subscribeAsync(t.filter.all(), { qos: 1 });
+  sentinel = await tb.connect(await tb.identity('service', 'sentinel'));
+});
+afterAll(async () => {
+  await tb.close();
+});
+
+let marker = 0;
+
+describe.each(['tcp', 'ws'] as const)('ACL matrix over %s', (transport) => {
+  const clients = new Map<RoleName, MqttClient>();
+  /** A connected client for the role; a fresh one after the broker closed the last. */
+  async function client(role: RoleName): Promise<MqttClient> {
+    const existing = clients.get(role);
+    if (existing?.connected === true) return existing;
+    const c = await tb.connect(creds.get(role)!, { ws: transport === 'ws' });
+    clients.set(role, c);
+    return c;
+  }
+
+  it.each(cases(PUBLISH))('$role publishes $topic: $allowed', async ({ role, topic, allowed }) => {
+    const c = await client(role);
+    const payload = `${transport}-${++marker}`;
+    if (allowed) {
+      await c.publishAsync(topic, payload, { qos: 1 });
+      await waitFor(() => (seen.has(payload) ? true : undefined), `${payload} at the observer`, 5000);
+      return;
+    }
+    // No negative PUBACK in MQTT 3.1.1: the broker drops the connection instead.
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish(topic, payload, { qos: 1 });
+    await closed;
+    // The sentinel's publish is routed after the refused one was handled: once it arrives, the
+    // refused message would have too.
+    const after = `${payload}-sentinel`;
+    await sentinel.publishAsync(t.summary(), after, { qos: 1 });
+    await waitFor(() => (seen.has(after) ? true : undefined), 'the sentinel at the observer', 5000);
+    expect(seen.has(payload)).toBe(false);
+    const denial = tb.log.lines.find((l) => l.includes('publish denied') && l.includes(`username=${creds.get(role)!.username} `) && l.includes(topic));
+    expect(denial).toMatch(/reason=/);
+    expect(denial).not.toContain(creds.get(role)!.password);
+  });
+
+  it.each(cases(SUBSCRIBE))('$role subscribes $topic: $allowed', async ({ role, topic, allowed }) => {
+    const c = await client(role);
+    const suback = new Promise<number[]>((resolve) => {
+      const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+        if (packet.cmd !== 'suback') return;
+        c.off('packetreceive', onPacket);
+        resolve(packet.granted ?? []);
+      };
+      c.on('packetreceive', onPacket);
+    });
+    c.subscribe(topic, { qos: 1 }, () => undefined); // mqtt.js reports 0x80 as an error; the SUBACK is what we check.
+    expect(await suback).toEqual([allowed ? 1 : SUBACK_FAILURE]);
+    expect(c.connected).toBe(true);
+    if (allowed) await c.unsubscribeAsync(topic);
+    else expect(tb.log.lines.some((l) => l.includes('subscribe denied') && l.includes(`username=${creds.get(role)!.username} `) && l.includes(topic))).toBe(true);
+  });
+});
+
+describe('forwarding', () => {
+  it('does not deliver queued messages outside the scope of the identity that reconnects', async () => {
+    // A viewer's persistent session queues messages; the identity becomes an agent of n1 before it
+    // comes back. Its old subscription is refused on restore; the queued messages meet the
+    // forwarding gate: only n1's commands get through.
+    const alice = await tb.identity('viewer', 'alice');
+    const session = { clientId: 'alice-session', clean: false };
+    const first = await tb.connect(alice, session);
+    await first.subscribeAsync(t.filter.all(), { qos: 1 });
+    await first.endAsync();
+    const agent2 = await tb.connect(await tb.identity('agent', 'agent-n2', 'n2'));
+    await agent2.publishAsync(t.status('n2'), 'queued-status', { qos: 1 });
+    await sentinel.publishAsync(t.cmd('n1'), 'queued-cmd', { qos: 1 });
+
+    tb.identities.remove('alice');
+    const password = await tb.identities.add('alice', 'agent', { node: 'n1' });
+    const got: string[] = [];
+    // Listen from the first packet on: queued messages follow the CONNACK at once.
+    const back = mqtt.connect(tb.tcpUrl, { protocolVersion: 4, reconnectPeriod: 0, username: 'alice', password, ...session });
+    back.on('message', (_topic, payload) => got.push(payload.toString()));
+    await waitFor(() => (got.includes('queued-cmd') ? true : undefined), 'the queued command');
+    expect(got).toEqual(['queued-cmd']);
+    await back.endAsync(true);
+    expect(tb.log.lines.join('\n')).toMatch(/forward denied client=alice-session username=alice role=agent topic=sitrep\/v1\/nodes\/n2\/status/);
+  });
+});
