@@ -44,6 +44,8 @@ export interface RunningBroker {
   readonly tlsPort: number | null;
   readonly tls: boolean;
   readonly limits: BrokerLimits;
+  /** Open client connections, all listeners together. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   aedes.on('connectionError', (client, err) => log.warn('connection error', { client: client?.id, error: err.message }));
 
   const host = opts.host ?? '127.0.0.1';
+  const gate = new ConnectionGate(limits, log);
   let listeners;
   try {
     listeners = await startListeners(aedes, {
@@ -74,7 +77,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       uiDir: opts.uiDir,
       prefix: t.prefix,
       policy: {
-        gate: new ConnectionGate(limits, log),
+        gate,
         maxPacketBytes: limits.maxPacketBytes,
         log,
         username: (client) => auth.identityOf(client)?.username,
@@ -94,6 +97,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     tlsPort: running.tlsPort,
     tls: opts.tls !== undefined,
     limits,
+    connections: () => gate.connections,
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await running.close();

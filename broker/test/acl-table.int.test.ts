@@ -3,7 +3,7 @@
  * WebSocket: role x topic x publish/subscribe -> allowed? The expected values are written out here,
  * not derived from acl.ts, so a change to the matrix has to change this table too.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopics } from '@sitrep/schemas';
 import type { Role } from '@sitrep/schemas/config';
@@ -128,10 +128,10 @@ describe.each(['tcp', 'ws'] as const)('ACL matrix over %s', (transport) => {
   it.each(cases(SUBSCRIBE))('$role subscribes $topic: $allowed', async ({ role, topic, allowed }) => {
     const c = await client(role);
     const suback = new Promise<number[]>((resolve) => {
-      const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+      const onPacket = (packet: Packet) => {
         if (packet.cmd !== 'suback') return;
         c.off('packetreceive', onPacket);
-        resolve(packet.granted ?? []);
+        resolve(packet.granted as number[]);
       };
       c.on('packetreceive', onPacket);
     });
