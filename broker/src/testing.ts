@@ -111,3 +111,5 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+export { findMosquitto, freePort, startMosquitto, type RunningMosquitto } from './testing-mosquitto.js';

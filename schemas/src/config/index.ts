@@ -166,4 +166,5 @@ export { z };
 
 export * from './notify.js';
 export * from './hub.js';
+export * from './broker.js';
 export * from './agent-work.js';
