@@ -55,7 +55,8 @@ export async function startMosquitto(opts: { binary: string; dir: string; passwo
       `listener ${port} 127.0.0.1`,
       `listener ${wsPort} 127.0.0.1`,
       'protocol websockets',
-      'log_dest stdout',
+      // stderr: Mosquitto's stdout is block-buffered when it is not a terminal.
+      'log_dest stderr',
       'log_type error',
       'log_type warning',
       'log_type notice',
@@ -77,7 +78,7 @@ export async function startMosquitto(opts: { binary: string; dir: string; passwo
         resolve();
       }
     };
-    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`mosquitto exited before it started:\n${out}`));

@@ -3,7 +3,7 @@
  *
  * Stored hashes are scrypt and cannot become Mosquitto's PBKDF2, so every exported identity needs
  * its password: the hub's internal identities (projector, local agent) are known from
- * hub-secrets.json; others come from a file of `name:password` lines, checked against the stored
+ * hub-secrets.json, the admin's from initial-admin-password while that file is kept; others come from a file of `name:password` lines, checked against the stored
  * hash; identities with neither get a new password only when asked (`--rotate-unknown`), set in
  * identities.json too so the embedded broker and Mosquitto agree, and written to OUT/credentials/.
  */
@@ -58,6 +58,15 @@ function readPasswords(path: string): Map<string, string> {
   return passwords;
 }
 
+/** The first admin password, while the user keeps the file the hub wrote it to (checked below like any other). */
+function readInitialAdminPassword(dataDir: string): string | null {
+  try {
+    return readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim() || null;
+  } catch {
+    return null; // Deleted, as the hub advises: the admin then needs --passwords or --rotate-unknown.
+  }
+}
+
 export async function exportMosquitto(opts: ExportOptions): Promise<ExportResult> {
   const dataDir = resolve(opts.dataDir);
   const out = resolve(opts.out);
@@ -68,6 +77,8 @@ export async function exportMosquitto(opts: ExportOptions): Promise<ExportResult
   const known = new Map<string, string>();
   const secrets = readHubSecrets(dataDir);
   for (const s of [secrets.projector, secrets.agent]) if (s?.password !== undefined) known.set(s.username, s.password);
+  const admin = readInitialAdminPassword(dataDir);
+  if (admin !== null) known.set('admin', admin);
   for (const [name, password] of opts.passwordsFile === undefined ? [] : readPasswords(opts.passwordsFile)) {
     if (store.get(name) === undefined) throw new CliError(`--passwords: no identity ${name}`);
     known.set(name, password);

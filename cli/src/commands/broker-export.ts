@@ -9,7 +9,8 @@ Writes OUT/passwd (PBKDF2-SHA512 hashes, mode 0600), OUT/acl (one user block per
 matrix as the embedded broker) and OUT/mosquitto.conf (settings to include next to your listeners).
 
 Stored passwords are scrypt hashes and cannot be converted, so each identity's password is needed:
-the hub's own projector and local agent are known (DATA/hub-secrets.json); give the others in a
+the hub's own projector and local agent are known (DATA/hub-secrets.json), the admin's while
+DATA/initial-admin-password is kept; give the others in a
 file of name:password lines (--passwords), or let the export set new passwords for them
 (--rotate-unknown: they change for the embedded broker too, and are written to OUT/credentials/).
 Mosquitto reads the password file as its own user: chown it to mosquitto.
