@@ -41,6 +41,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const configPath = v.config ?? join(dataDir, 'hub.yaml');
   const config = loadHubConfig(configPath, v.config !== undefined);
+  const security = brokerSecurity(v, config.broker, existsSync(configPath) ? configPath : undefined);
   const identities = IdentityStore.open(join(dataDir, 'identities.json'));
   const log = createLogger('broker');
   if (identities.list().length === 0) log.warn('no identities yet: nobody can connect (the hub creates them on first start)');
@@ -51,7 +52,7 @@ export async function brokerCommand(argv: string[]): Promise<void> {
     tcpPort: port('mqtt-port', v['mqtt-port'], 1883),
     httpPort: port('http-port', v['http-port'], 8080),
     uiDir: v.ui ?? DEFAULT_UI_DIR,
-    ...brokerSecurity(v, config.broker, existsSync(configPath) ? configPath : undefined),
+    ...security,
   });
   log.info('listening', {
     mqtt: `${broker.plainHost}:${broker.tcpPort}`,
