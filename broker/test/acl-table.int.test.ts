@@ -1,68 +1,8 @@
-/**
- * The ACL matrix (DESIGN.md section 7) as a table, checked over real MQTT connections on TCP and on
- * WebSocket: role x topic x publish/subscribe -> allowed? The expected values are written out here,
- * not derived from acl.ts, so a change to the matrix has to change this table too.
- */
+/** The ACL matrix (acl-matrix.ts) over real MQTT connections to the embedded broker, on TCP and WebSocket. */
 import mqtt, { type MqttClient, type Packet } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopics } from '@sitrep/schemas';
-import type { Role } from '@sitrep/schemas/config';
 import { startTestBroker, waitFor, type Credentials, type TestBroker } from '../src/testing.js';
-
-const t = createTopics('sitrep/v1');
-
-const ROLES = ['agent', 'viewer', 'operator', 'integration', 'integration+cmd', 'service'] as const;
-type RoleName = (typeof ROLES)[number];
-
-/** `Y` allowed, `-` denied, one column per role in the order of ROLES. */
-type Row = [topic: string, expected: string];
-
-// prettier-ignore
-const PUBLISH: Row[] = [
-  //                              agent viewer operator integration integration+cmd service
-  [t.status('n1'),                'Y     -      -        -           -               -'],
-  [t.status('n2'),                '-     -      -        -           -               -'],
-  [t.birth('n1'),                 'Y     -      -        -           -               -'],
-  [t.events('n1'),                'Y     -      -        -           -               -'],
-  [t.events('n2'),                '-     -      -        -           -               -'],
-  [t.service('n1', 'nginx.service'), 'Y  -      -        -           -               -'],
-  [t.cmdResult('n1'),             'Y     -      -        -           -               -'],
-  [t.cmdResult('n2'),             '-     -      -        -           -               -'],
-  [t.cmd('n1'),                   '-     -      Y        -           Y               Y'],
-  [t.cmd('n2'),                   '-     -      Y        -           Y               Y'],
-  [t.alerts(),                    '-     -      -        -           -               Y'],
-  [t.summary(),                   '-     -      -        -           -               Y'],
-  [t.projectorStatus(),           '-     -      -        -           -               Y'],
-  [t.query('transitions'),        '-     Y      Y        Y           Y               -'],
-  [t.reply('ui-1'),               '-     -      -        -           -               Y'],
-  ['elsewhere/x',                 '-     -      -        -           -               -'],
-  ['$SYS/x',                      '-     -      -        -           -               -'],
-];
-
-// prettier-ignore
-const SUBSCRIBE: Row[] = [
-  //                              agent viewer operator integration integration+cmd service
-  [t.filter.all(),                '-     Y      Y        Y           Y               Y'],
-  [t.cmd('n1'),                   'Y     Y      Y        Y           Y               Y'],
-  [t.cmd('n2'),                   '-     Y      Y        Y           Y               Y'],
-  [t.filter.cmd(),                '-     Y      Y        Y           Y               Y'],
-  [t.filter.node('n1'),           '-     Y      Y        Y           Y               Y'],
-  [t.filter.status(),             '-     Y      Y        Y           Y               Y'],
-  [t.projectorStatus(),           'Y     Y      Y        Y           Y               Y'],
-  [t.filter.reply(),              '-     Y      Y        Y           Y               Y'],
-  ['#',                           '-     -      -        -           -               -'],
-  ['+/v1/#',                      '-     -      -        -           -               -'],
-  ['$SYS/#',                      '-     -      -        -           -               -'],
-  ['elsewhere/#',                 '-     -      -        -           -               -'],
-];
-
-function cases(rows: Row[]): { role: RoleName; topic: string; allowed: boolean }[] {
-  return rows.flatMap(([topic, expected]) => {
-    const marks = expected.split(/\s+/);
-    if (marks.length !== ROLES.length) throw new Error(`row ${topic}: ${marks.length} columns`);
-    return ROLES.map((role, i) => ({ role, topic, allowed: marks[i] === 'Y' }));
-  });
-}
+import { cases, identityOf, PUBLISH, ROLES, SUBSCRIBE, t, type RoleName } from './acl-matrix.js';
 
 // MQTT 3.1.1 SUBACK return codes [MQTT-3.9.3]: the granted QoS, or 0x80 for a refusal.
 const SUBACK_FAILURE = 0x80;
@@ -77,8 +17,8 @@ const seen = new Set<string>();
 beforeAll(async () => {
   tb = await startTestBroker();
   for (const role of ROLES) {
-    const base: Role = role === 'integration+cmd' ? 'integration' : role;
-    creds.set(role, await tb.identity(base, `u-${role.replace('+', '-')}`, role === 'agent' ? 'n1' : undefined, { commands: role === 'integration+cmd' }));
+    const who = identityOf(role);
+    creds.set(role, await tb.identity(who.role, who.username, who.node, { commands: who.commands }));
   }
   observer = await tb.connect(await tb.identity('service', 'observer'));
   observer.on('message', (_topic, payload) => seen.add(payload.toString()));
