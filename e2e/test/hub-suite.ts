@@ -29,8 +29,15 @@ export function hubSuite(mode: BrokerMode): void {
   let mosquitto: RunningMosquitto | undefined;
   const clients: MqttClient[] = [];
   const creds = { viewer: '', operator: '', agent: '' };
-  /** Aedes drops a client whose publish is denied; Mosquitto acknowledges it and drops the message. */
-  const denialCloses = mode.kind === 'embedded';
+  /**
+   * Aedes drops a client whose publish is denied; Mosquitto acknowledges it and drops the message.
+   * After a drop, mqtt.js keeps the unacknowledged publish pending (rejected only at the final end).
+   */
+  function denial(closed: Promise<void>, published: Promise<unknown>): Promise<unknown> {
+    if (mode.kind === 'mosquitto') return published;
+    published.catch(() => undefined);
+    return closed;
+  }
 
   function connect(url: string, username: string, password: string): Promise<MqttClient> {
     const client = mqtt.connect(url, { protocolVersion: 4, username, password, reconnectPeriod: 0 });
@@ -119,7 +126,7 @@ export function hubSuite(mode: BrokerMode): void {
 
       const closed = new Promise<void>((resolve) => viewer.once('close', () => resolve()));
       const denied = viewer.publishAsync(t.cmd('remote-1'), JSON.stringify({ id: 'from-viewer', action: 'rebirth', target: '' }), { qos: 1 });
-      await (denialCloses ? Promise.all([closed, denied.catch(() => undefined)]) : denied);
+      await denial(closed, denied);
 
       // An operator's command reaches the agent, which records its answer in the event log.
       const operator = await connect(hub.mqttUrl, 'operator', creds.operator);
@@ -165,7 +172,7 @@ export function hubSuite(mode: BrokerMode): void {
       const spoof = JSON.stringify({ v: 1, node: 'hub-local', state: 'lost', session: 'spoof', ts: Date.now() });
       const closed = new Promise<void>((resolve) => a.once('close', () => resolve()));
       const denied = a.publishAsync(t.status('hub-local'), spoof, { qos: 1, retain: true });
-      await (denialCloses ? Promise.all([closed, denied.catch(() => undefined)]) : denied);
+      await denial(closed, denied);
       // Routed after the spoof was handled: once the sentinel arrives, the spoof would have too.
       const operator = await connect(hub.mqttUrl, 'operator', creds.operator);
       await operator.publishAsync(t.cmd('nobody'), 'sentinel', { qos: 1 });
