@@ -106,7 +106,7 @@ describe('connection rate', () => {
 });
 
 describe('command rate', () => {
-  it('disconnects an identity publishing commands past its rate, without touching others', async () => {
+  it('disconnects an identity publishing commands past its rate, without touching others or the projector', async () => {
     const b = await broker({ commandsPerSecond: SLOW, commandBurst: 3 });
     const agent = await b.connect(await b.identity('agent', 'agent-n1', 'n1'));
     const commands: string[] = [];
@@ -121,7 +121,11 @@ describe('command rate', () => {
     const bob = await b.connect(await b.identity('operator', 'bob'));
     await bob.publishAsync(t.cmd('n1'), 'bob-1', { qos: 1 });
     await waitFor(() => (commands.includes('bob-1') ? true : undefined), "bob's command");
-    expect(commands).toEqual(['alice-1', 'alice-2', 'alice-3', 'bob-1']);
+    // The projector (service) asks for replays without a budget.
+    const projector = await b.connect(await b.identity('service', 'projector'));
+    for (const n of [1, 2, 3, 4, 5]) await projector.publishAsync(t.cmd('n1'), `replay-${n}`, { qos: 1 });
+    await waitFor(() => (commands.includes('replay-5') ? true : undefined), 'the projector commands');
+    expect(commands).toEqual(['alice-1', 'alice-2', 'alice-3', 'bob-1', 'replay-1', 'replay-2', 'replay-3', 'replay-4', 'replay-5']);
     expect(b.log.lines.join('\n')).toMatch(/publish denied client=\S+ username=alice role=operator topic=sitrep\/v1\/nodes\/n1\/cmd reason="command rate over 0.01\/s \(burst 3\)"/);
   });
 });

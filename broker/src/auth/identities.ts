@@ -2,7 +2,7 @@
  * Identities with roles, in `identities.json` in the data directory. Passwords are stored hashed;
  * the file is written atomically (temp file + rename) with mode 0600.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { IdentitiesFile, parseConfig, type Identity, type Role } from '@sitrep/schemas/config';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 
@@ -104,8 +104,15 @@ export class IdentityStore {
 
   private save(): void {
     const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
+    // Synced before the rename, so a crash leaves the old file or the new one, never an empty one.
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      fchmodSync(fd, 0o600);
+      writeFileSync(fd, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
     this.seenMtimeMs = mtimeOf(this.path);
   }

@@ -7,7 +7,7 @@ export interface BrokerLimits {
   /** New connections per second across all listeners, with bursts up to `connectionBurst`. */
   connectionsPerSecond: number;
   connectionBurst: number;
-  /** Commands (`nodes/{node}/cmd`) one identity may publish per second, bursts up to `commandBurst`. */
+  /** Commands (`nodes/{node}/cmd`) one identity may publish per second, bursts up to `commandBurst` (the projector is exempt). */
   commandsPerSecond: number;
   commandBurst: number;
 }
