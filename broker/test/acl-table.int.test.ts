@@ -109,3 +109,17 @@ describe('forwarding', () => {
     expect(tb.log.lines.join('\n')).toMatch(/forward denied client=alice-session username=alice role=agent topic=sitrep\/v1\/nodes\/n2\/status/);
   });
 });
+
+describe('wills', () => {
+  it('refuses a connection whose will would publish outside its scope, and delivers a will inside it', async () => {
+    const creds = await tb.identity('agent', 'agent-w1', 'w1');
+    const spoof = { topic: t.status('w2'), payload: Buffer.from('lost'), qos: 1 as const, retain: true };
+    await expect(tb.connect(creds, { will: spoof })).rejects.toThrow(/Not authorized/);
+    expect(tb.log.lines.join('\n')).toMatch(/connection refused: will denied .*username=agent-w1 role=agent topic=sitrep\/v1\/nodes\/w2\/status reason=/);
+
+    const own = await tb.connect(creds, { will: { ...spoof, topic: t.status('w1'), payload: Buffer.from('will-w1') } });
+    const stream = (own as unknown as { stream: { destroy(): void } }).stream;
+    stream.destroy(); // An abrupt end, not a DISCONNECT: the broker publishes the will.
+    await waitFor(() => (seen.has('will-w1') ? true : undefined), 'the will at the observer');
+  });
+});
