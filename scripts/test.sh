@@ -20,6 +20,19 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
+# Mosquitto for the tests that run sitrep against another broker (e2e/test/hub.mosquitto.e2e.test.ts).
+if ! command -v mosquitto >/dev/null && [[ ! -x /usr/sbin/mosquitto ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's mosquitto for the any-broker tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto) >/tmp/sitrep-mosquitto.log 2>&1 \
+      || echo "WARNING: mosquitto could not be installed (see /tmp/sitrep-mosquitto.log); the Mosquitto tests will be skipped"
+    # The tests start their own Mosquitto; the package's service would take port 1883 from the hub.
+    if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+  else
+    echo "WARNING: mosquitto missing and not root: the Mosquitto tests will be skipped"
+  fi
+fi
+
 passed=0
 failed=0
 step() { # name, command...: a build or check step counts as one test

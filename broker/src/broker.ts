@@ -1,15 +1,18 @@
 /**
- * The embedded broker: aedes with sitrep's authentication and ACL hooks, on TCP and on
+ * The embedded broker: aedes with sitrep's authentication, ACL and limit hooks, on TCP, TLS and
  * MQTT-over-WebSocket (sharing its HTTP port with the dashboard).
  */
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes } from 'aedes';
 import { createHaTopics, createTopics, type Logger } from '@sitrep/schemas';
-import type { Identity } from '@sitrep/schemas/config';
-import { canPublish, canSubscribe } from './auth/acl.js';
+import { createAuth } from './auth/hooks.js';
 import type { IdentityStore } from './auth/identities.js';
-import { startHttpTransport, type HttpTransportOptions } from './transports/http.js';
+import { CommandRate } from './limits/commands.js';
+import { resolveLimits, type BrokerLimits } from './limits/config.js';
+import { ConnectionGate } from './limits/connections.js';
 import { openPersistence, type BrokerPersistence, type PersistenceOptions } from './persistence/index.js';
-import { startTcpTransport } from './transports/tcp.js';
+import type { HttpTransportOptions } from './transports/http.js';
+import { startListeners } from './transports/listeners.js';
+import type { TlsFiles } from './transports/tcp.js';
 
 export interface BrokerOptions {
   identities: IdentityStore;
@@ -17,12 +20,19 @@ export interface BrokerOptions {
   prefix?: string;
   /** Address to bind; loopback by default so nothing is exposed until asked for. */
   host?: string;
-  /** MQTT over TCP; 0 picks a free port. Default 1883. */
+  /** Plain MQTT over TCP (on loopback when `host` is not, unless `allowPlain`); 0 picks a free port. Default 1883. */
   tcpPort?: number;
-  /** Dashboard + MQTT over WebSocket at /mqtt; 0 picks a free port. Default 8080. */
+  /** Dashboard + MQTT over WebSocket at /mqtt (HTTPS/WSS with `tls`); 0 picks a free port. Default 8080. */
   httpPort?: number;
   /** Directory of the built ui (ui/dist). */
   uiDir?: string | undefined;
+  /** Certificate and key (PEM): MQTT over TLS on `tlsPort`, HTTPS and WSS on `httpPort`. */
+  tls?: TlsFiles | undefined;
+  /** MQTT over TLS; 0 picks a free port. Default 8883. */
+  tlsPort?: number;
+  /** Plain MQTT and HTTP on a non-loopback `host`; refused unless set. */
+  allowPlain?: boolean;
+  limits?: Partial<BrokerLimits> | undefined;
   /** Home Assistant's discovery prefix, for the ACL (default homeassistant). */
   homeassistantPrefix?: string;
   /** Extra exact-path HTTP routes on the dashboard port (the hub's /metrics). */
@@ -36,101 +46,78 @@ export interface BrokerOptions {
 export interface RunningBroker {
   readonly aedes: Aedes;
   readonly host: string;
+  /** Where plain MQTT listens: `host`, or loopback when `host` is public and TLS is on. */
+  readonly plainHost: string;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** MQTT over TLS, when configured. */
+  readonly tlsPort: number | null;
+  readonly tls: boolean;
+  readonly limits: BrokerLimits;
+  /** Open client connections, all listeners together. */
+  connections(): number;
   readonly persistence: BrokerPersistence;
   close(): Promise<void>;
 }
 
-// MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3].
-const BAD_USERNAME_OR_PASSWORD = 4;
-
-function authError(message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
-}
-
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const t = createTopics(opts.prefix);
-  const ha = createHaTopics(opts.homeassistantPrefix);
   const log = opts.log;
-  const who = new WeakMap<Client, Identity>();
+  const limits = resolveLimits(opts.limits);
+  const auth = createAuth({ identities: opts.identities, topics: t, ha: createHaTopics(opts.homeassistantPrefix), log, commands: new CommandRate(limits) });
 
   const persistence = openPersistence(opts.persistence ?? { kind: 'memory' }, log.child('persistence'));
   const aedes = await Aedes.createBroker({
     persistence: persistence.aedes,
     // Without a drain timeout one frozen subscriber stalls delivery to everybody (NOTES-mqtt.md).
     drainTimeout: opts.drainTimeoutMs ?? 15_000,
-    authenticate(client, username, password, done) {
-      if (username === undefined || password === undefined) {
-        log.warn('connection refused: no credentials', { client: client.id });
-        done(authError('credentials required'), false);
-        return;
-      }
-      opts.identities.verify(username, password.toString('utf8')).then(
-        (identity) => {
-          if (identity === null) {
-            log.warn('connection refused: bad username or password', { client: client.id, username });
-            done(authError('bad username or password'), false);
-            return;
-          }
-          who.set(client, identity);
-          done(null, true);
-        },
-        (err: Error) => {
-          log.error('authentication failed', { client: client.id, username, error: err.message });
-          done(authError('authentication failed'), false);
-        },
-      );
-    },
-    authorizePublish(client, packet, done) {
-      // A will restored from persistence after a broker restart has no client (NOTES-mqtt.md):
-      // only a status topic can be a will, so that is all it may publish.
-      const identity = client === null ? undefined : who.get(client);
-      if (identity === undefined) {
-        const parsed = t.parse(packet.topic);
-        if (client === null && parsed.ok && parsed.topic.kind === 'status') return done(null);
-        return done(new Error('publish without identity'));
-      }
-      const decision = canPublish(identity, packet.topic, t, ha);
-      if (decision.ok) return done(null);
-      log.warn('publish denied', { username: identity.username, role: identity.role, topic: packet.topic, reason: decision.reason });
-      done(new Error(`publish denied: ${decision.reason}`));
-    },
-    authorizeSubscribe(client, subscription, done) {
-      const identity = who.get(client);
-      const decision =
-        identity === undefined ? { ok: false as const, reason: 'no identity' } : canSubscribe(identity, subscription.topic, t, ha);
-      if (decision.ok) return done(null, subscription);
-      log.warn('subscribe denied', { username: identity?.username, topic: subscription.topic, reason: decision.reason });
-      // null refuses this one subscription (SUBACK 0x80) and keeps the connection [MQTT-3.9.3-2].
-      done(null, null);
-    },
+    ...auth.hooks,
   });
+  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   aedes.on('clientError', (client, err) => log.warn('client error', { client: client.id, error: err.message }));
   aedes.on('connectionError', (client, err) => log.warn('connection error', { client: client?.id, error: err.message }));
 
   const host = opts.host ?? '127.0.0.1';
-  const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
-  const tcp = await startTcpTransport(aedes, host, opts.tcpPort ?? 1883);
-  let http;
+  const gate = new ConnectionGate(limits, log);
+  let listeners;
   try {
-    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log, routes: opts.httpRoutes });
+    listeners = await startListeners(aedes, {
+      host,
+      tcpPort: opts.tcpPort ?? 1883,
+      httpPort: opts.httpPort ?? 8080,
+      tls: opts.tls,
+      tlsPort: opts.tlsPort ?? 8883,
+      allowPlain: opts.allowPlain === true,
+      uiDir: opts.uiDir,
+      prefix: t.prefix,
+      routes: opts.httpRoutes,
+      policy: {
+        gate,
+        maxPacketBytes: limits.maxPacketBytes,
+        log,
+        username: (client) => auth.identityOf(client)?.username,
+      },
+    });
   } catch (err) {
-    await tcp.close();
     await closeAedes();
     await persistence.close();
     throw err;
   }
-
+  const running = listeners;
   return {
     aedes,
     host,
-    tcpPort: tcp.port,
-    httpPort: http.port,
+    plainHost: running.plainHost,
+    tcpPort: running.tcpPort,
+    httpPort: running.httpPort,
+    tlsPort: running.tlsPort,
+    tls: opts.tls !== undefined,
+    limits,
+    connections: () => gate.connections,
     persistence,
     async close() {
       await closeAedes();
-      await Promise.all([tcp.close(), http.close()]);
+      await running.close();
       // Last: aedes may still clear queued packets while its clients close.
       await persistence.close();
     },

@@ -9,7 +9,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { memoryLogger, topicMatches, type Logger } from '@sitrep/schemas';
 import type { Role } from '@sitrep/schemas/config';
 import { IdentityStore } from './auth/identities.js';
-import { startBroker, type RunningBroker } from './broker.js';
+import { startBroker, type BrokerOptions, type RunningBroker } from './broker.js';
 import type { PersistenceOptions } from './persistence/index.js';
 
 export interface Credentials {
@@ -24,38 +24,28 @@ export interface TestBroker {
   dir: string;
   tcpUrl: string;
   wsUrl: string;
-  /** Create an identity with a random password. */
-  identity(role: Role, username: string, node?: string): Promise<Credentials>;
+  /** Create an identity with a random password (`commands`: an integration that may send commands). */
+  identity(role: Role, username: string, node?: string, opts?: { commands?: boolean }): Promise<Credentials>;
   /** Connect a client and wait for CONNACK; rejects with the broker's refusal. */
   connect(creds: Credentials, opts?: IClientOptions & { ws?: boolean }): Promise<MqttClient>;
   close(): Promise<void>;
 }
 
-export interface TestBrokerOptions {
-  prefix?: string;
-  uiDir?: string;
+/** Options are those of `startBroker` (limits, TLS...); ports default to 0, persistence to memory. */
+export interface TestBrokerOptions extends Omit<BrokerOptions, 'identities' | 'log' | 'persistence'> {
   /** `sqlite` puts broker.db in the test's directory; default memory, which is faster. */
   persistence?: 'memory' | 'sqlite';
   maxQueuedPerClient?: number;
-  drainTimeoutMs?: number;
 }
 
 export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-broker-'));
   const identities = IdentityStore.open(join(dir, 'identities.json'));
   const log = memoryLogger('broker');
+  const { persistence: kind, maxQueuedPerClient, ...rest } = opts;
   const persistence: PersistenceOptions =
-    opts.persistence === 'sqlite' ? { kind: 'sqlite', path: join(dir, 'broker.db'), maxQueuedPerClient: opts.maxQueuedPerClient } : { kind: 'memory' };
-  const broker = await startBroker({
-    identities,
-    log,
-    tcpPort: 0,
-    httpPort: 0,
-    prefix: opts.prefix,
-    uiDir: opts.uiDir,
-    persistence,
-    drainTimeoutMs: opts.drainTimeoutMs,
-  });
+    kind === 'sqlite' ? { kind: 'sqlite', path: join(dir, 'broker.db'), maxQueuedPerClient } : { kind: 'memory' };
+  const broker = await startBroker({ tcpPort: 0, httpPort: 0, tlsPort: 0, ...rest, persistence, identities, log });
   const clients = new Set<MqttClient>();
   const tcpUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
   const wsUrl = `ws://127.0.0.1:${broker.httpPort}/mqtt`;
@@ -66,8 +56,8 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
     dir,
     tcpUrl,
     wsUrl,
-    async identity(role, username, node) {
-      const password = await identities.add(username, role, node === undefined ? {} : { node });
+    async identity(role, username, node, extra = {}) {
+      const password = await identities.add(username, role, { ...(node === undefined ? {} : { node }), ...extra });
       return { username, password };
     },
     connect(creds, { ws, ...o } = {}) {
@@ -131,3 +121,5 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+export { findMosquitto, freePort, startMosquitto, type RunningMosquitto } from './testing-mosquitto.js';

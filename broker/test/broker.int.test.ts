@@ -59,7 +59,7 @@ describe('authorization over real connections', () => {
     await operator.publishAsync(t.cmd('n1'), '{"id":"o1","action":"restart","target":"x"}', { qos: 1 });
     await arrived;
     expect(cmds).toEqual(['{"id":"o1","action":"restart","target":"x"}']);
-    expect(tb.log.lines.join('\n')).toMatch(/publish denied username=v role=viewer/);
+    expect(tb.log.lines.join('\n')).toMatch(/publish denied client=\S+ username=v role=viewer/);
   });
 
   it('keeps an agent inside its own subtree', async () => {

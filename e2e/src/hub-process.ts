@@ -22,7 +22,15 @@ export interface HubProcess {
   stop(): Promise<number | undefined>;
 }
 
-export async function startHubProcess(args: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'sitrep-hub-'))): Promise<HubProcess> {
+/**
+ * `external`: the hub runs with `--broker URL` (in `args`) and serves no dashboard; the WebSocket
+ * URL is then the external broker's.
+ */
+export async function startHubProcess(
+  args: string[] = [],
+  dataDir = mkdtempSync(join(tmpdir(), 'sitrep-hub-')),
+  external?: { wsUrl: string },
+): Promise<HubProcess> {
   const child = execa('node', [SITREP_BIN, 'hub', '--data', dataDir, '--mqtt-port', '0', '--http-port', '0', ...args], {
     all: true,
     reject: false,
@@ -44,9 +52,9 @@ export async function startHubProcess(args: string[] = [], dataDir = mkdtempSync
       reject(new Error(`hub exited with ${r.exitCode} before it started:\n${out}`));
     });
   });
-  const url = /dashboard: (\S+)/.exec(banner)?.[1];
+  const url = external === undefined ? /dashboard: (\S+)/.exec(banner)?.[1] : '';
   const mqttUrl = /MQTT: +(mqtt:\/\/\S+)/.exec(banner)?.[1];
-  const wsUrl = /WebSocket: (ws:\/\/\S+)\)/.exec(banner)?.[1];
+  const wsUrl = external?.wsUrl ?? /WebSocket: (ws:\/\/\S+)\)/.exec(banner)?.[1];
   if (url === undefined || mqttUrl === undefined || wsUrl === undefined) throw new Error(`cannot read the banner:\n${banner}`);
   return {
     child,

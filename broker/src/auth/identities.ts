@@ -2,7 +2,7 @@
  * Identities with roles, in `identities.json` in the data directory. Passwords are stored hashed;
  * the file is written atomically (temp file + rename) with mode 0600.
  */
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { IdentitiesFile, parseConfig, type Identity, type Role } from '@sitrep/schemas/config';
 import { createHmac, randomBytes } from 'node:crypto';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
@@ -61,7 +61,7 @@ export class IdentityStore {
   }
 
   /** Add an identity; returns the password (generated unless given). */
-  async add(username: string, role: Role, opts: { node?: string; password?: string } = {}): Promise<string> {
+  async add(username: string, role: Role, opts: { node?: string; password?: string; commands?: boolean } = {}): Promise<string> {
     this.refresh();
     if (this.get(username) !== undefined) throw new IdentityError('IDENTITY_EXISTS', `identity ${username} exists`);
     const password = opts.password ?? generatePassword();
@@ -69,6 +69,7 @@ export class IdentityStore {
       username,
       role,
       ...(opts.node === undefined ? {} : { node: opts.node }),
+      ...(opts.commands === true ? { commands: true } : {}),
       hash: await hashPassword(password, { generated: opts.password === undefined }),
       createdAt: new Date().toISOString(),
     };
@@ -144,8 +145,15 @@ export class IdentityStore {
 
   private save(): void {
     const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
+    // Synced before the rename, so a crash leaves the old file or the new one, never an empty one.
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      fchmodSync(fd, 0o600);
+      writeFileSync(fd, `${JSON.stringify({ version: 1, identities: this.identities }, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
     this.seenMtimeMs = mtimeOf(this.path);
   }

@@ -1,13 +1,17 @@
 /**
  * One HTTP server for the dashboard and MQTT over WebSocket (path /mqtt), so a browser needs one
- * origin and one port. `/ui-config.json` tells the ui the topic prefix and the MQTT path.
+ * origin and one port; HTTPS and WSS when a certificate and key are given. `/ui-config.json` tells
+ * the ui the topic prefix and the MQTT path.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '@sitrep/schemas';
 import { serveStatic } from './static.js';
+import { handOver, type ConnectionPolicy } from './policy.js';
+import type { TlsFiles } from './tcp.js';
 
 export const MQTT_WS_PATH = '/mqtt';
 
@@ -17,6 +21,8 @@ export interface HttpTransportOptions {
   uiDir?: string | undefined;
   prefix: string;
   log: Logger;
+  tls?: TlsFiles | undefined;
+  policy: ConnectionPolicy;
   /** Extra exact-path routes served by other parts of the hub (e.g. /metrics). */
   routes?: ReadonlyMap<string, RequestListener> | undefined;
 }
@@ -45,7 +51,7 @@ export function closeServer(server: import('node:net').Server, sockets: Set<Sock
 
 export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptions): Promise<Listening> {
   const uiConfig = JSON.stringify({ prefix: opts.prefix, mqttPath: MQTT_WS_PATH });
-  const server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = opts.routes?.get(path);
     if (route !== undefined) {
@@ -57,22 +63,34 @@ export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptio
     } else {
       serveStatic(opts.uiDir, req, res);
     }
-  });
+  };
+  const server: Server = opts.tls === undefined ? createServer(onRequest) : createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest);
+  const transport = opts.tls === undefined ? 'ws' : 'wss';
   const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
-  const wss = new WebSocketServer({ noServer: true });
+  // A WebSocket message carries one or more MQTT packets; the packet guard checks each one, this
+  // only stops ws from buffering a frame far past the limit first.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.policy.maxPacketBytes + 16 });
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== MQTT_WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
+    const remote = req.socket.remoteAddress;
+    const admission = opts.policy.gate.admit(remote, transport);
+    if (!admission.ok) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
+      return;
+    }
+    // The socket closes whether or not the handshake succeeds: release there.
+    socket.once('close', admission.release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', (err) => opts.log.warn('websocket stream error', { error: err.message }));
-      broker.handle(stream, req);
+      handOver(broker, stream, opts.policy, transport, remote, req);
     });
   });
   const port = await listen(server, opts.host, opts.port);

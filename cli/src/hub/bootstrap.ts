@@ -29,6 +29,11 @@ function writePrivate(path: string, content: string): void {
   renameSync(tmp, path);
 }
 
+/** The passwords of the hub's internal identities, as far as they are stored in DATA. */
+export function readHubSecrets(dataDir: string): Partial<HubSecrets> {
+  return readSecrets(join(dataDir, 'hub-secrets.json'));
+}
+
 function readSecrets(path: string): Partial<HubSecrets> {
   if (!existsSync(path)) return {};
   try {

@@ -10,6 +10,7 @@ import { resolveAgentConfig, startAgent, type RunningAgent } from '@sitrep/agent
 import { METRICS_CONTENT_TYPE, projectorDbPath, renderFleetMetrics, startProjector, type RunningProjector } from '@sitrep/projector';
 import { startBroker, type PersistenceOptions, type RunningBroker } from '@sitrep/broker';
 import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas';
+import { brokerSecurity, type BrokerSecurityFlags } from '../broker/security.js';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
 import { loadHubConfig } from './config.js';
 import { METRICS_PATH, metricsRoute } from '../metrics/route.js';
@@ -31,15 +32,26 @@ export interface HubOptions {
   configPath?: string | undefined;
   /** Broker state; default a SQLite file, DATA/broker.db. */
   brokerPersistence?: PersistenceOptions;
+  /** TLS and plain-listener flags of the embedded broker (override hub.yaml's broker: section). */
+  security?: BrokerSecurityFlags;
+  /**
+   * An external broker (Mosquitto, EMQX...) instead of the embedded one: the projector and the local
+   * agent connect there with the hub's internal identities; no dashboard is served.
+   */
+  externalBroker?: string | undefined;
   log: Logger;
 }
 
 export interface RunningHub {
-  broker: RunningBroker;
+  /** null with an external broker. */
+  broker: RunningBroker | null;
+  /** The MQTT URL the hub's own clients use. */
+  mqttUrl: string;
   projector: RunningProjector;
   agent: RunningAgent | null;
   bootstrap: Bootstrap;
-  url: string;
+  /** The dashboard; null with an external broker. */
+  url: string | null;
   dbPath: string;
   stop(): Promise<void>;
 }
@@ -49,10 +61,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const node = opts.node ?? nodeIdFromHostname(hostname());
-  const hubConfig = loadHubConfig(opts.configPath ?? join(dataDir, 'hub.yaml'), opts.configPath !== undefined);
+  const configPath = opts.configPath ?? join(dataDir, 'hub.yaml');
+  const hubConfig = loadHubConfig(configPath, opts.configPath !== undefined);
   const bootstrap = await bootstrapHub(dataDir, node);
   const uiDir = opts.uiDir ?? DEFAULT_UI_DIR;
-  if (!existsSync(join(uiDir, 'index.html'))) {
+  if (opts.externalBroker === undefined && !existsSync(join(uiDir, 'index.html'))) {
     opts.log.warn('the dashboard is not built; run `pnpm --filter @sitrep/ui build`', { uiDir });
   }
 
@@ -62,19 +75,23 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     log: opts.log.child('metrics'),
     render: () => (projector === undefined ? null : { body: renderFleetMetrics(projector.db, Date.now()), contentType: METRICS_CONTENT_TYPE }),
   });
-  const broker = await startBroker({
-    identities: bootstrap.identities,
-    log: opts.log.child('broker'),
-    prefix,
-    host: opts.host,
-    tcpPort: opts.mqttPort,
-    httpPort: opts.httpPort,
-    uiDir,
-    httpRoutes: new Map([[METRICS_PATH, metrics]]),
-    persistence: opts.brokerPersistence ?? { kind: 'sqlite', path: join(dataDir, 'broker.db') },
-  });
-  // Internal clients always use loopback, whatever address the broker is exposed on.
-  const local = `mqtt://127.0.0.1:${broker.tcpPort}`;
+  const broker =
+    opts.externalBroker !== undefined
+      ? null
+      : await startBroker({
+          identities: bootstrap.identities,
+          log: opts.log.child('broker'),
+          prefix,
+          host: opts.host,
+          tcpPort: opts.mqttPort,
+          httpPort: opts.httpPort,
+          uiDir,
+          httpRoutes: new Map([[METRICS_PATH, metrics]]),
+          persistence: opts.brokerPersistence ?? { kind: 'sqlite', path: join(dataDir, 'broker.db') },
+          ...brokerSecurity(opts.security ?? {}, hubConfig.broker, existsSync(configPath) ? configPath : undefined),
+        });
+  // Internal clients always use loopback (plain MQTT stays there), whatever address is exposed.
+  const local = broker === null ? (opts.externalBroker as string) : `mqtt://127.0.0.1:${broker.tcpPort}`;
   const dbPath = projectorDbPath(dataDir);
   let agent: RunningAgent | null = null;
   try {
@@ -95,7 +112,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     }
   } catch (err) {
     await projector?.stop().catch(() => undefined);
-    await broker.close();
+    await broker?.close();
     throw err;
   }
 
@@ -103,15 +120,16 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
   const running = projector;
   return {
     broker,
+    mqttUrl: local,
     projector: running,
     agent,
     bootstrap,
     dbPath,
-    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${broker.httpPort}/`,
+    url: broker === null ? null : `${broker.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${broker.httpPort}/`,
     async stop() {
       await agent?.stop().catch((err: Error) => opts.log.error('agent stop failed', { error: err.message }));
       await running.stop().catch((err: Error) => opts.log.error('projector stop failed', { error: err.message }));
-      await broker.close();
+      await broker?.close();
     },
   };
 }

@@ -24,11 +24,13 @@ export async function startTestHub(): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-hub-'));
   const hub = await startHub({ dataDir: dir, host: '127.0.0.1', mqttPort: 0, httpPort: 0, agent: false, intervalSeconds: 10, uiDir: join(dir, 'no-ui'), log: memoryLogger('hub') });
   const clients = new Set<MqttClient>();
-  const tcpUrl = `mqtt://127.0.0.1:${hub.broker.tcpPort}`;
+  const broker = hub.broker;
+  if (broker === null) throw new Error('the test hub runs its embedded broker');
+  const tcpUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
   return {
     hub,
     tcpUrl,
-    httpUrl: `http://127.0.0.1:${hub.broker.httpPort}`,
+    httpUrl: `http://127.0.0.1:${broker.httpPort}`,
     async identity(role, username, node) {
       const password = await hub.bootstrap.identities.add(username, role, node === undefined ? {} : { node });
       return { username, password };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { NODE_ID_PATTERN } from '../ids.js';
 import { Duration } from './primitives.js';
 import { NotifyConfig } from './notify.js';
+import { HubBrokerConfig } from './broker.js';
 
 /** A threshold: a duration, or 0 for "at once". */
 const Threshold = z.union([z.literal(0), Duration]);
@@ -35,5 +36,7 @@ export const HubConfig = z.strictObject({
     )
     .default([]),
   notifications: NotifyConfig.prefault({}),
+  /** The embedded broker: TLS and limits. */
+  broker: HubBrokerConfig.prefault({}),
 });
 export type HubConfig = z.output<typeof HubConfig>;

@@ -126,10 +126,16 @@ export const Identity = z
     node: z.string().regex(new RegExp(NODE_ID_PATTERN)).optional(),
     hash: z.string().startsWith('scrypt$'),
     createdAt: z.string(),
+    /** An integration (Home Assistant, scripts) that may also publish commands; read-only without it. */
+    commands: z.literal(true).optional(),
   })
   .refine((i) => (i.role === 'agent') === (i.node !== undefined), {
     message: 'an agent identity is bound to exactly one node; other roles have none',
     path: ['node'],
+  })
+  .refine((i) => i.commands === undefined || i.role === 'integration', {
+    message: 'only an integration identity takes commands: true (operators always may)',
+    path: ['commands'],
   });
 export type Identity = z.infer<typeof Identity>;
 
@@ -169,4 +175,5 @@ export { z };
 
 export * from './notify.js';
 export * from './hub.js';
+export * from './broker.js';
 export * from './agent-work.js';
