@@ -100,7 +100,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const tcp = await startTcpTransport(aedes, host, opts.tcpPort ?? 1883);
   let http;
   try {
-    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log });
+    http = await startHttpTransport(aedes, { host, port: opts.httpPort ?? 8080, uiDir: opts.uiDir, prefix: t.prefix, log, identities: opts.identities });
   } catch (err) {
     await tcp.close();
     throw err;

@@ -1,12 +1,15 @@
 /**
  * One HTTP server for the dashboard and MQTT over WebSocket (path /mqtt), so a browser needs one
- * origin and one port. `/ui-config.json` tells the ui the topic prefix and the MQTT path.
+ * origin and one port. `/ui-config.json` tells the ui the topic prefix and the MQTT path;
+ * `/session` tells it the role of its login.
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '@sitrep/schemas';
+import type { IdentityStore } from '../auth/identities.js';
+import { handleSession, SESSION_PATH } from './session.js';
 import { serveStatic } from './static.js';
 
 export const MQTT_WS_PATH = '/mqtt';
@@ -17,6 +20,8 @@ export interface HttpTransportOptions {
   uiDir?: string | undefined;
   prefix: string;
   log: Logger;
+  /** Answers `POST /session` (the role of a login) when given. */
+  identities?: IdentityStore;
 }
 
 export interface Listening {
@@ -47,6 +52,8 @@ export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptio
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/ui-config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(uiConfig);
+    } else if (path === SESSION_PATH && opts.identities !== undefined) {
+      void handleSession(opts.identities, opts.log, req, res);
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else {

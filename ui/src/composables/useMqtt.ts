@@ -44,8 +44,14 @@ export interface MqttSession {
   readonly user: ReadonlyRef<string | null>;
   /** Messages ignored since the last connect because their topic or payload was invalid. */
   readonly invalidCount: ReadonlyRef<number>;
+  /** The MQTT client id of the current login (names this tab's reply topic), or null. */
+  readonly clientId: ReadonlyRef<string | null>;
+  /** Bumped on every successful connect: consumers re-ask what a reconnect made stale. */
+  readonly connects: ReadonlyRef<number>;
   login(creds: Credentials): void;
   logout(): void;
+  /** Publish at QoS 1; rejects when not connected or when the broker refuses. */
+  publish(topic: string, payload: string): Promise<void>;
   /** Register a feed; returns its removal. Each topic kind belongs to one feed. */
   addFeed(feed: Feed): () => void;
 }
@@ -57,6 +63,8 @@ export function useMqtt(opts: MqttOptions): MqttSession {
   const error = shallowRef<ConnectionError | null>(null);
   const user = shallowRef<string | null>(null);
   const invalidCount = shallowRef(0);
+  const clientId = shallowRef<string | null>(null);
+  const connects = shallowRef(0);
   const feeds = new Map<TopicKind, Feed>();
   let client: MqttClient | null = null;
 
@@ -87,10 +95,12 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     error.value = null;
     state.value = 'connecting';
     user.value = creds.username;
-    // The credentials stay in this client's options, in memory only, for its reconnects;
-    // keeping a session across page loads comes with a later change.
-    const c = connect(opts.url, clientOptions(creds));
+    // The credentials stay in this client's options for its reconnects (useAuth keeps them in
+    // sessionStorage so a reload of this tab stays logged in).
+    const options = clientOptions(creds);
+    const c = connect(opts.url, options);
     client = c;
+    clientId.value = options.clientId ?? null;
     // Every handler first checks that `c` is still the current client: a replaced or ended
     // client may still emit while it winds down.
     c.on('connect', () => {
@@ -101,6 +111,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       // counting from zero keeps one bad retained payload from adding up across reconnects.
       invalidCount.value = 0;
       for (const feed of new Set(feeds.values())) subscribe(c, feed);
+      connects.value += 1;
     });
     c.on('offline', () => {
       if (client !== c) return;
@@ -133,8 +144,17 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     const c = client;
     client = null;
     user.value = null;
+    clientId.value = null;
     state.value = 'idle';
     c?.end(true);
+  }
+
+  function publish(topic: string, payload: string): Promise<void> {
+    const c = client;
+    if (c === null || state.value !== 'connected') return Promise.reject(new ConnectionError('TRANSPORT', 'Not connected.'));
+    return new Promise((resolve, reject) => {
+      c.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(toConnectionError(err)) : resolve()));
+    });
   }
 
   function addFeed(feed: Feed): () => void {
@@ -151,5 +171,5 @@ export function useMqtt(opts: MqttOptions): MqttSession {
 
   if (getCurrentScope() !== undefined) onScopeDispose(logout);
 
-  return { topics, state, error, user, invalidCount, login, logout, addFeed };
+  return { topics, state, error, user, invalidCount, clientId, connects, login, logout, publish, addFeed };
 }
