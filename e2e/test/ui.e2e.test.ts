@@ -50,7 +50,8 @@ describe.skipIf(missing !== null)('dashboard in chromium', () => {
         'updates: { enabled: false }',
         'processes:',
         `  - id: ${PROC}`,
-        '    command: [/bin/sleep, "3600"]',
+        // argv, not a shell line from anywhere: a loop that logs a line a second.
+        '    command: [/bin/sh, -c, "while :; do echo tick; sleep 1; done"]',
         '    actions: [restart, stop, start, kill]',
         'probes:',
         '  - id: hub-http',
@@ -170,8 +171,8 @@ describe.skipIf(missing !== null)('dashboard in chromium', () => {
     await page.goto(`${hub.url}#/alerts`);
     await page.locator('[data-testid=alerts-page]').waitFor();
     await page.screenshot({ path: `${ARTIFACTS}alerts.png`, fullPage: true });
-    await page.goto(`${hub.url}#/logs?node=${NODE}`);
-    await page.locator('[data-testid=logs-page]').waitFor();
+    await page.goto(`${hub.url}#/logs?node=${NODE}&source=${PROC}`);
+    await page.locator('[data-testid=log-lines] .line', { hasText: 'tick' }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}logs.png`, fullPage: true });
     await page.close();
   });

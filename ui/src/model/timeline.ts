@@ -12,6 +12,9 @@ export interface Segment {
   readonly width: number;
 }
 
+/** Percent of the bar a segment takes at least. */
+export const MIN_WIDTH = 0.4;
+
 export function timeline(rows: readonly TransitionRow[], from: number, to: number): Segment[] {
   const asc = [...rows].sort((a, b) => a.ts - b.ts || a.event_id - b.event_id);
   const first = asc[0];
@@ -22,7 +25,10 @@ export function timeline(rows: readonly TransitionRow[], from: number, to: numbe
     const s = Math.max(start, from);
     const e = Math.min(end, to);
     if (e <= s) return;
-    out.push({ start: s, end: e, state, light: runLight(state, expect), left: ((s - from) / span) * 100, width: ((e - s) / span) * 100 });
+    // At least MIN_WIDTH so a short outage stays visible, kept inside the bar.
+    const width = Math.max(((e - s) / span) * 100, MIN_WIDTH);
+    const left = Math.min(((s - from) / span) * 100, 100 - width);
+    out.push({ start: s, end: e, state, light: runLight(state, expect), left, width });
   };
   push(from, first.ts, first.from_state, first.expect);
   asc.forEach((t, i) => push(t.ts, asc[i + 1]?.ts ?? to, t.to_state, t.expect));
