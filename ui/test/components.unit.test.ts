@@ -69,13 +69,13 @@ describe('grid row', () => {
   it('paints each cell from the node and service state, greyed when the node is lost', async () => {
     const record = { status: status(), birth: birth({ services: [{ id: 'nginx.service', kind: 'systemd', expect: 'running', actions: [] }] }) };
     const states = new Map([['nginx.service', service({ state: 'failed' })]]);
-    const props = { node: 'web-1', record, states, columns: ['nginx.service', 'other'] };
+    const props = { node: 'web-1', status: record.status, birth: record.birth, states, columns: ['nginx.service', 'other'] };
     const html = await render({ render: () => h('table', [h('tbody', [h(GridRow, props)])]) }, {}, context('viewer'));
     expect(html).toMatch(/data-service="nginx.service" data-light="down"/);
     expect(html).toMatch(/data-service="other" data-light="absent"/);
-    const lost = await render({ render: () => h('table', [h('tbody', [h(GridRow, { ...props, record: { ...record, status: status({ state: 'lost' }) } })])]) }, {}, context('viewer'));
+    const lost = await render({ render: () => h('table', [h('tbody', [h(GridRow, { ...props, status: status({ state: 'lost' }) })])]) }, {}, context('viewer'));
     expect(lost).toMatch(/data-service="nginx.service" data-light="unknown"/);
-    expect(lost).toMatch(/class="light-unknown stale light"/);
+    expect(lost).toMatch(/class="dot l-unknown stale"/);
     expect(lost).toContain('class="dimmed"');
   });
 });

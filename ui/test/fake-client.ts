@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { expect } from 'vitest';
-import type { Connect } from '../src/composables/useMqtt.js';
+import { SUBSCRIBE_QOS, type Connect } from '../src/composables/useMqtt.js';
 
 type Callback = (err: Error | null, granted?: unknown) => void;
 
@@ -22,7 +22,7 @@ export class FakeClient extends EventEmitter {
     super();
   }
   subscribe(filters: string[], opts: { qos: number }, cb: Callback): this {
-    expect(opts.qos).toBe(1);
+    expect(opts.qos).toBe(SUBSCRIBE_QOS);
     this.subscribed.push(filters);
     this.subscribeCallbacks.push(cb);
     return this;

@@ -35,7 +35,8 @@ beforeEach(() => {
       prefix: 'sitrep/v1',
       connect: fakeConnect(clients),
     });
-    fleet = useFleet(session);
+    // Folded at once, so each assertion sees the message just emitted.
+    fleet = useFleet(session, (run) => run());
   });
 });
 

@@ -6,10 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Aedes } from 'aedes';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '@sitrep/schemas';
 import type { IdentityStore } from '../auth/identities.js';
 import { handleSession, SESSION_PATH } from './session.js';
+import { coalescingWebSocketStream } from './ws-coalesce.js';
 import { serveStatic } from './static.js';
 
 export const MQTT_WS_PATH = '/mqtt';
@@ -72,7 +73,7 @@ export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptio
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws);
+      const stream = coalescingWebSocketStream(ws);
       stream.on('error', (err) => opts.log.warn('websocket stream error', { error: err.message }));
       broker.handle(stream, req);
     });

@@ -15,13 +15,21 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 /** A consumer of some topic kinds, e.g. the fleet's status, birth and metrics. */
 export interface Feed {
   readonly kinds: readonly TopicKind[];
-  /** Subscribed at QoS 1 on every connect. */
+  /** Subscribed on every connect, at SUBSCRIBE_QOS. */
   readonly filters: readonly string[];
   /** Called before each subscribe: with a clean session the broker resends all retained state. */
   reset(): void;
   /** Apply one message; returns why it was rejected, or null. */
   receive(topic: ParsedTopic, payload: Uint8Array): string | null;
 }
+
+/**
+ * The ui subscribes at QoS 0. Its session is clean, so QoS 1 would not carry anything across a
+ * reconnect (every connect subscribes again and receives retained state afresh); on a live
+ * connection TCP already delivers in order. What QoS 1 would add is a PUBACK from the browser for
+ * every message: 10,000 acknowledgements for the retained state of a 500-node fleet at connect.
+ */
+export const SUBSCRIBE_QOS = 0;
 
 export type Connect = (url: string, options: IClientOptions) => MqttClient;
 
@@ -70,7 +78,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
 
   function subscribe(c: MqttClient, feed: Feed): void {
     feed.reset();
-    c.subscribe([...feed.filters], { qos: 1 }, (err) => {
+    c.subscribe([...feed.filters], { qos: SUBSCRIBE_QOS }, (err) => {
       if (err === null || err === undefined || client !== c) return;
       error.value = new ConnectionError('SUBSCRIBE_DENIED', `Not allowed to read ${feed.kinds.join(', ')}: ${err.message}`);
       console.warn(`sitrep: subscribe to ${feed.filters.join(' ')} failed: ${err.message}`);
