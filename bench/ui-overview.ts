@@ -57,6 +57,27 @@ function publish(topic: string, payload: string): Promise<void> {
   });
 }
 
+/** ms for a Node mqtt.js client to connect over WebSocket and receive `count` retained messages. */
+async function wireTime(broker: TestBroker, creds: { username: string; password: string }, count: number): Promise<number> {
+  const t0 = performance.now();
+  const client = await broker.connect(creds, { ws: true });
+  let got = 0;
+  const all = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reference client got ${got} of ${count} retained messages in 60 s`)), 60_000);
+    client.on('message', () => {
+      if (++got === count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await client.subscribeAsync([t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.services()], { qos: 0 });
+  await all;
+  const ms = performance.now() - t0;
+  await client.endAsync(true);
+  return ms;
+}
+
 interface Run {
   firstRenderMs: number;
   busy: Busy;
@@ -103,6 +124,9 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 
+  // Reference: the same retained state to a plain mqtt.js client over the same WebSocket path.
+  const wire = await wireTime(tb, viewer, state.length);
+  step(`reference: a Node mqtt.js client over WebSocket received all ${state.length} retained messages in ${wire.toFixed(0)} ms`);
   const off = await measure('updates off', viewer, tb.broker.httpPort);
 
   // Bounded: at most rate x (window + 90 s) messages, stopped in `finally` in any case.
@@ -141,6 +165,7 @@ try {
     rate,
     achievedRate: achieved,
     windowSec,
+    referenceWireMs: wire,
     off,
     on,
     ratios: { firstRender: on.firstRenderMs / off.firstRenderMs, busy: on.busy.mean / Math.max(off.busy.mean, 1e-6) },
@@ -157,6 +182,7 @@ try {
     `| ${name} | ${r.firstRenderMs.toFixed(0)} ms | ${pct(r.busy.mean)} | ${pct(Math.max(...r.busy.perSecond))} | ${pct(r.busy.taskShare)} | ${r.unhealthy} |`;
   console.log(row('updates off', off));
   console.log(row(`${rate} updates/s (achieved ${achieved.toFixed(0)}/s)`, on));
+  console.log(`| reference: Node mqtt.js client, same retained state over WebSocket | ${wire.toFixed(0)} ms | | | | |`);
   console.log(`| **ratio on/off** | ${results.ratios.firstRender.toFixed(2)}x | ${results.ratios.busy.toFixed(2)}x | | | |`);
   const pass = on.firstRenderMs < 1500 && on.busy.mean < 0.3;
   console.log(`targets (first render < 1.5 s, busy < 30 %): ${pass ? 'met' : 'NOT met'}`);

@@ -3,16 +3,18 @@ import type { CDPSession, Page } from 'playwright-core';
 
 /**
  * ms from navigation start (the page's own clock) until the overview shows the whole fleet: every
- * node counted online, every node a row of the grid (rows off screen are virtual), and the first
- * visible row filled with one cell per service.
+ * node counted online, every node a row of the grid (rows off screen are virtual), every service
+ * state folded in, and the first visible row filled with one cell per service.
  */
 export async function timeToGrid(page: Page, shape: { nodes: number; services: number }, timeoutMs: number): Promise<number> {
   return page.waitForFunction(
     ({ nodes, services }) => {
       const online = document.querySelector('[data-testid=count-online] .n')?.textContent;
-      const rows = document.querySelector('[data-testid=service-grid]')?.getAttribute('data-rows');
+      const grid = document.querySelector('[data-testid=service-grid]');
+      const rows = grid?.getAttribute('data-rows');
+      const states = grid?.getAttribute('data-states');
       const firstRow = document.querySelector('[data-testid=service-grid] tbody tr[data-node]');
-      const full = online === String(nodes) && rows === String(nodes) && firstRow?.querySelectorAll('[data-testid=service-cell]').length === services;
+      const full = online === String(nodes) && rows === String(nodes) && states === String(nodes * services) && firstRow?.querySelectorAll('[data-testid=service-cell]').length === services;
       return full ? performance.now() : null;
     },
     shape,
