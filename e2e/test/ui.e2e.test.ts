@@ -24,13 +24,14 @@ const cellSelector = (light: string) => `[data-testid=service-cell][data-node=${
 
 describe.skipIf(missing !== null)('dashboard in chromium', () => {
   let hub: HubProcess;
+  let dataDir: string;
   let agent: ResultPromise;
   let browser: Browser;
   const creds = { viewer: '', operator: '' };
 
   beforeAll(async () => {
     expect(existsSync(UI_DIST), 'ui/dist is missing: run `pnpm --filter @sitrep/ui build` (scripts/test.sh does)').toBe(true);
-    const dataDir = mkdtempSync(join(tmpdir(), 'sitrep-ui-e2e-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'sitrep-ui-e2e-'));
     const ids = IdentityStore.open(join(dataDir, 'identities.json'));
     creds.viewer = await ids.add('vera', 'viewer');
     creds.operator = await ids.add('otto', 'operator');
@@ -194,4 +195,23 @@ describe.skipIf(missing !== null)('dashboard in chromium', () => {
     expect(await page.locator('[data-testid=actions]').count()).toBe(0);
     await page.close();
   });
+
+  it('shows the disconnected overlay while the hub is down and reconnects on its own, still signed in', async () => {
+    const page = await browser.newPage();
+    await login(page, 'vera', creds.viewer);
+    await page.locator(cellSelector('healthy')).waitFor({ timeout: 15_000 });
+    const httpPort = new URL(hub.url).port;
+    const mqttPort = new URL(hub.mqttUrl).port;
+    await hub.stop();
+    await page.locator('[data-testid=connection-overlay]').waitFor({ timeout: 15_000 });
+    expect(await page.textContent('[data-testid=connection-overlay]')).toMatch(/Disconnected/);
+    await page.screenshot({ path: `${ARTIFACTS}disconnected.png` });
+    // The same data and ports: the page's URL and the agent's broker address stay valid.
+    hub = await startHubProcess(['--node', 'browser-node', '--interval', '1', '--http-port', httpPort, '--mqtt-port', mqttPort], dataDir);
+    await page.locator('[data-testid=connection-state]', { hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=connection-overlay]').count()).toBe(0);
+    expect(await page.locator('[data-testid=login-form]').count()).toBe(0);
+    await page.locator(cellSelector('healthy')).waitFor({ timeout: 30_000 });
+    await page.close();
+  }, 90_000);
 });
