@@ -152,6 +152,8 @@ describe.skipIf(missing !== null)('dashboard in chromium', () => {
     await expect.poll(() => sleeperPid(page), { timeout: 15_000 }).not.toBe(before);
     // The history chart has something to draw once the projector has a few samples.
     await page.locator('[data-testid=host-metrics] canvas').waitFor({ timeout: 10_000 });
+    // The kill of the previous test is in the projector's history, with its signal.
+    await page.locator('[data-testid=host-transitions] li', { hasText: 'SIGKILL' }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}host.png`, fullPage: true });
 
     await page.goto(`${hub.url}#/services/${PROC}?node=${NODE}`);
