@@ -1,2 +1,4 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { name: 'ui', root: import.meta.dirname, include: ['test/**/*.test.ts'], passWithNoTests: true } });
+// The vue plugin lets component tests import .vue files (rendered with Vue's server renderer).
+export default defineConfig({ plugins: [vue()], test: { name: 'ui', root: import.meta.dirname, include: ['test/**/*.test.ts'], passWithNoTests: true } });

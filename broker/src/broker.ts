@@ -91,6 +91,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       uiDir: opts.uiDir,
       prefix: t.prefix,
       routes: opts.httpRoutes,
+      identities: opts.identities,
       policy: {
         gate,
         maxPacketBytes: limits.maxPacketBytes,

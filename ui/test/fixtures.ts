@@ -1,5 +1,5 @@
 /** Typed payloads that pass the contract's codecs, with per-test overrides. */
-import { codecs, type Birth, type Metrics, type Status } from '@sitrep/schemas';
+import { codecs, type Birth, type CheckResult, type Metrics, type ServiceState, type Status } from '@sitrep/schemas';
 
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const GiB = 2 ** 30;
@@ -51,12 +51,37 @@ export function metrics(over: Partial<Metrics> = {}): Metrics {
   };
 }
 
+export function service(over: Partial<ServiceState> = {}): ServiceState {
+  return {
+    v: 1,
+    node: 'web-1',
+    service: 'nginx.service',
+    ts: T0,
+    kind: 'systemd',
+    state: 'running',
+    expect: 'running',
+    exists: true,
+    since: T0 - 60_000,
+    pid: 1234,
+    memoryBytes: null,
+    cpuPercent: null,
+    restarts: 0,
+    ...over,
+  };
+}
+
+export function check(over: Partial<CheckResult> = {}): CheckResult {
+  return { v: 1, node: 'web-1', check: 'disk', ts: T0, status: 'OK', message: 'fine', durationMs: 12, ...over };
+}
+
 const utf8 = new TextEncoder();
 
 export const encode = {
   status: (v: Status) => utf8.encode(codecs.status.encode(v)),
   birth: (v: Birth) => utf8.encode(codecs.birth.encode(v)),
   metrics: (v: Metrics) => utf8.encode(codecs.metrics.encode(v)),
+  service: (v: ServiceState) => utf8.encode(codecs.serviceState.encode(v)),
+  check: (v: CheckResult) => utf8.encode(codecs.checkResult.encode(v)),
 };
 
 export const bytes = (text: string): Uint8Array => utf8.encode(text);

@@ -2,37 +2,12 @@
  * The socket composable and the fleet feed against a fake mqtt.js client: the fake emits the
  * events mqtt.js emits, in the order it emits them, and records what the composable asks of it.
  */
-import { EventEmitter } from 'node:events';
-import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { effectScope, type EffectScope } from 'vue';
 import { useFleet, type FleetStore } from '../src/composables/useFleet.js';
 import { useMqtt, type MqttSession } from '../src/composables/useMqtt.js';
+import { fakeConnect, FakeClient } from './fake-client.js';
 import { birth, bytes, encode, metrics, status } from './fixtures.js';
-
-type SubscribeCallback = (err: Error | null, granted?: unknown) => void;
-
-class FakeClient extends EventEmitter {
-  readonly subscribed: string[][] = [];
-  readonly subscribeCallbacks: SubscribeCallback[] = [];
-  endedWith: boolean | undefined | null = null;
-  constructor(
-    readonly url: string,
-    readonly options: IClientOptions,
-  ) {
-    super();
-  }
-  subscribe(filters: string[], opts: { qos: number }, cb: SubscribeCallback): this {
-    expect(opts.qos).toBe(1);
-    this.subscribed.push(filters);
-    this.subscribeCallbacks.push(cb);
-    return this;
-  }
-  end(force?: boolean): this {
-    this.endedWith = force;
-    return this;
-  }
-}
 
 const URL = 'ws://127.0.0.1:1/mqtt';
 let clients: FakeClient[];
@@ -58,13 +33,10 @@ beforeEach(() => {
     session = useMqtt({
       url: URL,
       prefix: 'sitrep/v1',
-      connect: (url, options) => {
-        const c = new FakeClient(url, options);
-        clients.push(c);
-        return c as unknown as MqttClient;
-      },
+      connect: fakeConnect(clients),
     });
-    fleet = useFleet(session);
+    // Folded at once, so each assertion sees the message just emitted.
+    fleet = useFleet(session, (run) => run());
   });
 });
 

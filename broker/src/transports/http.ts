@@ -1,14 +1,17 @@
 /**
  * One HTTP server for the dashboard and MQTT over WebSocket (path /mqtt), so a browser needs one
  * origin and one port; HTTPS and WSS when a certificate and key are given. `/ui-config.json` tells
- * the ui the topic prefix and the MQTT path.
+ * the ui the topic prefix and the MQTT path; `/session` tells it the role of its login.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Aedes } from 'aedes';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '@sitrep/schemas';
+import type { IdentityStore } from '../auth/identities.js';
+import { handleSession, SESSION_PATH } from './session.js';
+import { coalescingWebSocketStream } from './ws-coalesce.js';
 import { serveStatic } from './static.js';
 import { handOver, type ConnectionPolicy } from './policy.js';
 import type { TlsFiles } from './tcp.js';
@@ -25,6 +28,8 @@ export interface HttpTransportOptions {
   policy: ConnectionPolicy;
   /** Extra exact-path routes served by other parts of the hub (e.g. /metrics). */
   routes?: ReadonlyMap<string, RequestListener> | undefined;
+  /** Answers `POST /session` (the role of a login) when given. */
+  identities?: IdentityStore;
 }
 
 export interface Listening {
@@ -58,6 +63,8 @@ export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptio
       void route(req, res);
     } else if (path === '/ui-config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' }).end(uiConfig);
+    } else if (path === SESSION_PATH && opts.identities !== undefined) {
+      void handleSession(opts.identities, opts.log, req, res);
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else {
@@ -88,7 +95,7 @@ export async function startHttpTransport(broker: Aedes, opts: HttpTransportOptio
     // The socket closes whether or not the handshake succeeds: release there.
     socket.once('close', admission.release);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws);
+      const stream = coalescingWebSocketStream(ws);
       stream.on('error', (err) => opts.log.warn('websocket stream error', { error: err.message }));
       handOver(broker, stream, opts.policy, transport, remote, req);
     });

@@ -6,6 +6,7 @@
 import type { Aedes } from 'aedes';
 import { ConfigError } from '@sitrep/schemas/config';
 import type { RequestListener } from 'node:http';
+import type { IdentityStore } from '../auth/identities.js';
 import { startHttpTransport, type Listening } from './http.js';
 import type { ConnectionPolicy } from './policy.js';
 import { startTcpTransport, type TlsFiles } from './tcp.js';
@@ -23,6 +24,8 @@ export interface ListenerOptions {
   policy: ConnectionPolicy;
   /** Extra exact-path HTTP routes (the hub's /metrics). */
   routes?: ReadonlyMap<string, RequestListener> | undefined;
+  /** Answers `POST /session` (the role of a login) on the HTTP port. */
+  identities?: IdentityStore;
 }
 
 export interface Listeners {
@@ -66,6 +69,7 @@ export async function startListeners(aedes: Aedes, opts: ListenerOptions): Promi
       log: opts.policy.log,
       policy: opts.policy,
       routes: opts.routes,
+      ...(opts.identities === undefined ? {} : { identities: opts.identities }),
     });
     opened.push(http);
     return { plainHost, tcpPort: tcp.port, httpPort: http.port, tlsPort: tls?.port ?? null, close: closeAll };

@@ -4,12 +4,16 @@
  */
 import { getCurrentScope, onScopeDispose, shallowRef, type ShallowRef } from 'vue';
 import type { ParsedTopic } from '@sitrep/schemas';
-import { applyNodeMessage, emptyFleet, NODE_PIECES, type Fleet, type NodePiece } from '../model/fleet-state.js';
+import { applyNodeChanges, decodeNodeMessage, emptyFleet, NODE_PIECES, type Fleet, type NodeChange, type NodePiece } from '../model/fleet-state.js';
+import { appendTrail, type Trails } from '../model/trail.js';
+import { createBatch, type Schedule } from './batch.js';
 import type { MqttSession } from './useMqtt.js';
 
 export interface FleetStore {
   /** Replaced, never mutated, on every change. */
   readonly nodes: Readonly<ShallowRef<Fleet>>;
+  /** Recent metrics per node, kept across reconnects, for sparklines. */
+  readonly trails: Readonly<ShallowRef<Trails>>;
 }
 
 type NodePieceTopic = Extract<ParsedTopic, { kind: NodePiece }>;
@@ -17,23 +21,32 @@ type NodePieceTopic = Extract<ParsedTopic, { kind: NodePiece }>;
 const isNodePiece = (topic: ParsedTopic): topic is NodePieceTopic =>
   (NODE_PIECES as readonly string[]).includes(topic.kind);
 
-export function useFleet(session: MqttSession): FleetStore {
+/** `schedule` decides when a burst of messages is folded (default: every 100 ms; tests: at once). */
+export function useFleet(session: MqttSession, schedule?: Schedule): FleetStore {
   const nodes = shallowRef<Fleet>(emptyFleet());
+  const trails = shallowRef<Trails>(new Map());
+  const batch = createBatch<NodeChange>((changes) => {
+    nodes.value = applyNodeChanges(nodes.value, changes);
+    let t = trails.value;
+    for (const c of changes) if (c.piece === 'metrics' && c.value !== undefined) t = appendTrail(t, c.node, c.value);
+    trails.value = t;
+  }, schedule);
   const f = session.topics.filter;
   const remove = session.addFeed({
     kinds: NODE_PIECES,
     filters: [f.status(), f.birth(), f.metrics()],
     reset: () => {
+      batch.clear();
       nodes.value = emptyFleet();
     },
     receive(topic, payload) {
       if (!isNodePiece(topic)) return `the fleet feed does not handle ${topic.kind} topics`;
-      const result = applyNodeMessage(nodes.value, topic.kind, topic.node, payload);
+      const result = decodeNodeMessage(topic.kind, topic.node, payload);
       if (!result.ok) return result.reason;
-      nodes.value = result.fleet;
+      batch.push(result.change);
       return null;
     },
   });
   if (getCurrentScope() !== undefined) onScopeDispose(remove);
-  return { nodes };
+  return { nodes, trails };
 }

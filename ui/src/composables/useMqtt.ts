@@ -15,13 +15,21 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 /** A consumer of some topic kinds, e.g. the fleet's status, birth and metrics. */
 export interface Feed {
   readonly kinds: readonly TopicKind[];
-  /** Subscribed at QoS 1 on every connect. */
+  /** Subscribed on every connect, at SUBSCRIBE_QOS. */
   readonly filters: readonly string[];
   /** Called before each subscribe: with a clean session the broker resends all retained state. */
   reset(): void;
   /** Apply one message; returns why it was rejected, or null. */
   receive(topic: ParsedTopic, payload: Uint8Array): string | null;
 }
+
+/**
+ * The ui subscribes at QoS 0. Its session is clean, so QoS 1 would not carry anything across a
+ * reconnect (every connect subscribes again and receives retained state afresh); on a live
+ * connection TCP already delivers in order. What QoS 1 would add is a PUBACK from the browser for
+ * every message: 10,000 acknowledgements for the retained state of a 500-node fleet at connect.
+ */
+export const SUBSCRIBE_QOS = 0;
 
 export type Connect = (url: string, options: IClientOptions) => MqttClient;
 
@@ -44,8 +52,14 @@ export interface MqttSession {
   readonly user: ReadonlyRef<string | null>;
   /** Messages ignored since the last connect because their topic or payload was invalid. */
   readonly invalidCount: ReadonlyRef<number>;
+  /** The MQTT client id of the current login (names this tab's reply topic), or null. */
+  readonly clientId: ReadonlyRef<string | null>;
+  /** Bumped on every successful connect: consumers re-ask what a reconnect made stale. */
+  readonly connects: ReadonlyRef<number>;
   login(creds: Credentials): void;
   logout(): void;
+  /** Publish at QoS 1; rejects when not connected or when the broker refuses. */
+  publish(topic: string, payload: string): Promise<void>;
   /** Register a feed; returns its removal. Each topic kind belongs to one feed. */
   addFeed(feed: Feed): () => void;
 }
@@ -57,12 +71,14 @@ export function useMqtt(opts: MqttOptions): MqttSession {
   const error = shallowRef<ConnectionError | null>(null);
   const user = shallowRef<string | null>(null);
   const invalidCount = shallowRef(0);
+  const clientId = shallowRef<string | null>(null);
+  const connects = shallowRef(0);
   const feeds = new Map<TopicKind, Feed>();
   let client: MqttClient | null = null;
 
   function subscribe(c: MqttClient, feed: Feed): void {
     feed.reset();
-    c.subscribe([...feed.filters], { qos: 1 }, (err) => {
+    c.subscribe([...feed.filters], { qos: SUBSCRIBE_QOS }, (err) => {
       if (err === null || err === undefined || client !== c) return;
       error.value = new ConnectionError('SUBSCRIBE_DENIED', `Not allowed to read ${feed.kinds.join(', ')}: ${err.message}`);
       console.warn(`sitrep: subscribe to ${feed.filters.join(' ')} failed: ${err.message}`);
@@ -87,10 +103,12 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     error.value = null;
     state.value = 'connecting';
     user.value = creds.username;
-    // The credentials stay in this client's options, in memory only, for its reconnects;
-    // keeping a session across page loads comes with a later change.
-    const c = connect(opts.url, clientOptions(creds));
+    // The credentials stay in this client's options for its reconnects (useAuth keeps them in
+    // sessionStorage so a reload of this tab stays logged in).
+    const options = clientOptions(creds);
+    const c = connect(opts.url, options);
     client = c;
+    clientId.value = options.clientId ?? null;
     // Every handler first checks that `c` is still the current client: a replaced or ended
     // client may still emit while it winds down.
     c.on('connect', () => {
@@ -101,6 +119,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       // counting from zero keeps one bad retained payload from adding up across reconnects.
       invalidCount.value = 0;
       for (const feed of new Set(feeds.values())) subscribe(c, feed);
+      connects.value += 1;
     });
     c.on('offline', () => {
       if (client !== c) return;
@@ -133,8 +152,17 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     const c = client;
     client = null;
     user.value = null;
+    clientId.value = null;
     state.value = 'idle';
     c?.end(true);
+  }
+
+  function publish(topic: string, payload: string): Promise<void> {
+    const c = client;
+    if (c === null || state.value !== 'connected') return Promise.reject(new ConnectionError('TRANSPORT', 'Not connected.'));
+    return new Promise((resolve, reject) => {
+      c.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(toConnectionError(err)) : resolve()));
+    });
   }
 
   function addFeed(feed: Feed): () => void {
@@ -151,5 +179,5 @@ export function useMqtt(opts: MqttOptions): MqttSession {
 
   if (getCurrentScope() !== undefined) onScopeDispose(logout);
 
-  return { topics, state, error, user, invalidCount, login, logout, addFeed };
+  return { topics, state, error, user, invalidCount, clientId, connects, login, logout, publish, addFeed };
 }

@@ -20,26 +20,41 @@ export type ApplyResult = { ok: true; fleet: Fleet } | { ok: false; reason: stri
 
 export const emptyFleet = (): Fleet => new Map();
 
+export type NodeChange = { [P in NodePiece]: { piece: P; node: string; value: NodeRecord[P] } }[NodePiece];
+
 /**
- * Apply one retained message on `nodes/{node}/{piece}`. An empty payload deletes that piece (and
+ * Decode one retained message on `nodes/{node}/{piece}`. An empty payload deletes that piece (and
  * the node, once nothing is left); anything else must decode and name the node of its topic.
  */
-export function applyNodeMessage(fleet: Fleet, piece: NodePiece, node: string, payload: Uint8Array): ApplyResult {
-  if (payload.byteLength === 0) return { ok: true, fleet: withPiece(fleet, node, piece, undefined) };
+export function decodeNodeMessage(piece: NodePiece, node: string, payload: Uint8Array): { ok: true; change: NodeChange } | { ok: false; reason: string } {
+  if (payload.byteLength === 0) return { ok: true, change: { piece, node, value: undefined } };
   const decoded = codecs[piece].decode(payload);
   if (!decoded.ok) return decoded;
   if (decoded.value.node !== node) {
     return { ok: false, reason: `payload names node ${JSON.stringify(decoded.value.node)}, topic names ${node}` };
   }
-  return { ok: true, fleet: withPiece(fleet, node, piece, decoded.value) };
+  return { ok: true, change: { piece, node, value: decoded.value } as NodeChange };
 }
 
-function withPiece(fleet: Fleet, node: string, piece: NodePiece, value: NodeRecord[NodePiece]): Fleet {
-  const before = fleet.get(node);
-  if (value === undefined && before?.[piece] === undefined) return fleet;
-  const record: NodeRecord = { ...before, [piece]: value };
+/** Apply decoded changes in order: one copy of the map per batch, untouched nodes kept as they were. */
+export function applyNodeChanges(fleet: Fleet, changes: readonly NodeChange[]): Fleet {
+  if (changes.length === 0) return fleet;
   const next = new Map(fleet);
-  if (NODE_PIECES.some((p) => record[p] !== undefined)) next.set(node, record);
-  else next.delete(node);
+  for (const { piece, node, value } of changes) {
+    const before = next.get(node);
+    if (value === undefined && before?.[piece] === undefined) continue;
+    const record: NodeRecord = { ...before, [piece]: value };
+    if (NODE_PIECES.some((p) => record[p] !== undefined)) next.set(node, record);
+    else next.delete(node);
+  }
   return next;
+}
+
+/** Decode and apply one message (see decodeNodeMessage). */
+export function applyNodeMessage(fleet: Fleet, piece: NodePiece, node: string, payload: Uint8Array): ApplyResult {
+  const decoded = decodeNodeMessage(piece, node, payload);
+  if (!decoded.ok) return decoded;
+  const before = fleet.get(node);
+  if (decoded.change.value === undefined && before?.[piece] === undefined) return { ok: true, fleet };
+  return { ok: true, fleet: applyNodeChanges(fleet, [decoded.change]) };
 }

@@ -101,3 +101,17 @@ function latest(...timestamps: (number | undefined)[]): number | null {
   const known = timestamps.filter((t): t is number => t !== undefined);
   return known.length === 0 ? null : Math.max(...known);
 }
+
+/**
+ * nodeView, reusing the previous view of the same record while the clock cannot change it (no age
+ * shown, metrics fresh): unchanged cards keep identical props and are not re-rendered.
+ */
+export function cachedNodeView(cache: WeakMap<NodeRecord, NodeView>, id: string, record: NodeRecord, now: number): NodeView {
+  const hit = cache.get(record);
+  const intervalMs = (record.birth?.interval ?? DEFAULT_INTERVAL_S) * 1000;
+  const clockMatters = hit?.lastSeen !== null || (record.metrics !== undefined && now - record.metrics.ts > intervalMs);
+  if (hit !== undefined && hit.id === id && !clockMatters) return hit;
+  const view = nodeView(id, record, now);
+  cache.set(record, view);
+  return view;
+}

@@ -1,0 +1,194 @@
+/**
+ * The dashboard's overview under a large fleet, in headless Chromium against a real broker:
+ * 500 nodes x 20 services as retained state, then 500 service-state updates a second.
+ * Measures time to the first full render of the grid and the renderer main thread's busy share,
+ * with updates on against the same page with updates off (the reference, same run).
+ * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
+ *
+ *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10]
+ *
+ * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
+ * Figures go to results/ui-overview.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestBroker, type TestBroker } from '@sitrep/broker/testing';
+import { createTopics } from '@sitrep/schemas';
+import { flip, retainedState, type FleetShape } from './ui-overview/fleet.js';
+import { busyShare, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const uiDir = join(benchDir, '..', 'ui', 'dist');
+const CHROMIUM = process.env['SITREP_CHROMIUM'] ?? '/usr/bin/chromium';
+
+function option(name: string, def: number, min: number, max: number): number {
+  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const n = raw === undefined ? def : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+const shape: FleetShape = { nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) };
+const rate = option('rate', 500, 0, 5000);
+const windowSec = option('window', 10, 3, 120);
+const cells = shape.nodes * shape.services;
+const step = (what: string) => console.error(`[ui-overview] ${what}`);
+
+if (!existsSync(join(uiDir, 'index.html'))) {
+  console.error('ui/dist is missing: run `pnpm --filter @sitrep/ui build` first');
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium)`);
+  process.exit(2);
+}
+
+const t = createTopics('sitrep/v1');
+let tb: TestBroker | undefined;
+let browser: Browser | undefined;
+let publisher: ReturnType<typeof setInterval> | undefined;
+
+function publish(topic: string, payload: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tb!.broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** ms for a Node mqtt.js client to connect over WebSocket and receive `count` retained messages. */
+async function wireTime(broker: TestBroker, creds: { username: string; password: string }, count: number): Promise<number> {
+  const t0 = performance.now();
+  const client = await broker.connect(creds, { ws: true });
+  let got = 0;
+  const all = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reference client got ${got} of ${count} retained messages in 60 s`)), 60_000);
+    client.on('message', () => {
+      if (++got === count) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await client.subscribeAsync([t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.services()], { qos: 0 });
+  await all;
+  const ms = performance.now() - t0;
+  await client.endAsync(true);
+  return ms;
+}
+
+interface Run {
+  firstRenderMs: number;
+  busy: Busy;
+  unhealthy: number;
+}
+
+async function measure(label: string, creds: { username: string; password: string }, port: number): Promise<Run> {
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    let logged = 0;
+    page.on('console', (m) => {
+      if (m.type() !== 'log' && logged++ < 5) step(`${label}: page ${m.type()}: ${m.text().slice(0, 300)}`);
+    });
+    await page.addInitScript((login) => sessionStorage.setItem('sitrep.login', login), JSON.stringify(creds));
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    step(`${label}: loading the overview`);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const firstRenderMs = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
+      const shown = await page.locator('[data-testid=service-cell]').count();
+      await page.screenshot({ path: join(benchDir, 'results', 'ui-overview-timeout.png') });
+      throw new Error(`${err.message}: ${shown} cells rendered (screenshot in results/)`);
+    });
+    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms; measuring for ${windowSec} s`);
+    const busy = await busyShare(cdp, windowSec);
+    const unhealthy = await unhealthyShown(page);
+    return { firstRenderMs, busy, unhealthy };
+  } finally {
+    await page.close();
+  }
+}
+
+mkdirSync(join(benchDir, 'results'), { recursive: true });
+try {
+  tb = await startTestBroker({ uiDir });
+  const viewer = await tb.identity('viewer', 'bench-viewer');
+  const now = Date.now();
+  const state = retainedState(t, shape, now);
+  step(`seeding ${state.length} retained messages (${shape.nodes} nodes x ${shape.services} services)`);
+  for (let i = 0; i < state.length; i += 500) await Promise.all(state.slice(i, i + 500).map((m) => publish(m.topic, m.payload)));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+
+  // Reference: the same retained state to a plain mqtt.js client over the same WebSocket path.
+  const wire = await wireTime(tb, viewer, state.length);
+  step(`reference: a Node mqtt.js client over WebSocket received all ${state.length} retained messages in ${wire.toFixed(0)} ms`);
+  const off = await measure('updates off', viewer, tb.broker.httpPort);
+
+  // Bounded: at most rate x (window + 90 s) messages, stopped in `finally` in any case.
+  const maxCount = rate * (windowSec + 90);
+  let sent = 0;
+  const started = performance.now();
+  const tickMs = 20;
+  // One batch in flight at a time: aedes recurses through its callbacks when thousands of
+  // publishes are started at once.
+  let busyPublishing = false;
+  if (rate > 0) {
+    publisher = setInterval(() => {
+      if (busyPublishing) return;
+      const due = Math.min(maxCount, Math.floor(((performance.now() - started) / 1000) * rate));
+      const batch: Promise<void>[] = [];
+      for (; sent < due; sent++) {
+        const m = flip(t, shape, sent, Date.now());
+        batch.push(publish(m.topic, m.payload));
+      }
+      busyPublishing = true;
+      void Promise.all(batch).finally(() => {
+        busyPublishing = false;
+      });
+      if (sent >= maxCount) clearInterval(publisher);
+    }, tickMs);
+  }
+  const on = await measure(`updates at ${rate}/s`, viewer, tb.broker.httpPort);
+  const achieved = sent / ((performance.now() - started) / 1000);
+  clearInterval(publisher);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    node: process.version,
+    shape,
+    rate,
+    achievedRate: achieved,
+    windowSec,
+    referenceWireMs: wire,
+    off,
+    on,
+    ratios: { firstRender: on.firstRenderMs / off.firstRenderMs, busy: on.busy.mean / Math.max(off.busy.mean, 1e-6) },
+    targets: { firstRenderMs: 1500, busyShare: 0.3 },
+  };
+  mkdirSync(join(benchDir, 'results'), { recursive: true });
+  writeFileSync(join(benchDir, 'results', 'ui-overview.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  console.log(`\nui-overview: ${shape.nodes} nodes x ${shape.services} services (${cells} cells), ${results.machine}`);
+  console.log('| page | first full render | main thread CPU (mean) | busiest second | task wall share | unhealthy shown at the end |');
+  console.log('|---|---|---|---|---|---|');
+  const row = (name: string, r: Run) =>
+    `| ${name} | ${r.firstRenderMs.toFixed(0)} ms | ${pct(r.busy.mean)} | ${pct(Math.max(...r.busy.perSecond))} | ${pct(r.busy.taskShare)} | ${r.unhealthy} |`;
+  console.log(row('updates off', off));
+  console.log(row(`${rate} updates/s (achieved ${achieved.toFixed(0)}/s)`, on));
+  console.log(`| reference: Node mqtt.js client, same retained state over WebSocket | ${wire.toFixed(0)} ms | | | | |`);
+  console.log(`| **ratio on/off** | ${results.ratios.firstRender.toFixed(2)}x | ${results.ratios.busy.toFixed(2)}x | | | |`);
+  const pass = on.firstRenderMs < 1500 && on.busy.mean < 0.3;
+  console.log(`targets (first render < 1.5 s, busy < 30 %): ${pass ? 'met' : 'NOT met'}`);
+  if (rate > 0 && on.unhealthy === 0) console.log('warning: no cell turned red: the updates did not reach the page');
+} finally {
+  clearInterval(publisher);
+  await browser?.close();
+  await tb?.close();
+}
