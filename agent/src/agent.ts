@@ -97,6 +97,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     reconnectPeriod: reconnectDelay(0),
     queueQoSZero: false,
     messageIdProvider: new UniqueMessageIdProvider(),
+    // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65536 message ids: 6 MB of heap.
+    writeCache: false,
     will: will(),
     // Connect only once everything below is wired: the first CONNACK triggers announce().
     manualConnect: true,

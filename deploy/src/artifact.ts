@@ -15,14 +15,6 @@ import { dirname, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { AGENT_ARTIFACT, AGENT_ENTRY, REPO_ROOT } from './paths.js';
 
-/**
- * Optional native/unused requires of bundled packages, left to run-time `require` (and absent):
- * - `usocket`: dbus-next's native unix socket; without it dbus-next falls back to `net` for
- *   `unix:path=` addresses (the system bus), losing only fd passing, which the agent does not use.
- * - `x11`: dbus-next's session-bus lookup through an X11 selection; never used by a system agent.
- */
-export const AGENT_EXTERNALS = ['usocket', 'x11'] as const;
-
 const BANNER = [
   '#!/usr/bin/env node',
   "import { createRequire as __sitrepCreateRequire } from 'node:module';",
@@ -68,7 +60,7 @@ export interface BuiltArtifact {
 }
 
 /**
- * Bundle `entry` the way the agent artifact is bundled (same target, banner, externals): the
+ * Bundle `entry` the way the agent artifact is bundled (same target, banner, options): the
  * agent itself, and test probes that must run exactly like it under the same systemd unit.
  */
 export async function bundleForNode(opts: { entry: string; outfile: string; minify?: boolean }): Promise<BuiltArtifact> {
@@ -81,10 +73,13 @@ export async function bundleForNode(opts: { entry: string; outfile: string; mini
     target: 'node20',
     format: 'esm',
     banner: { js: BANNER },
-    external: [...AGENT_EXTERNALS],
     minify: opts.minify ?? true,
-    // Keep function and class names: stack traces (SITREP_DEBUG=1) stay readable.
-    keepNames: true,
+    // Memory is the agent's scarcest resource (bench/README.md, agent-systemd). esbuild's keepNames
+    // (readable names in SITREP_DEBUG=1 stack traces) cost 1.1 MB of heap: a name property set on
+    // every function at load. One non-ASCII character would make V8 keep the whole source, which
+    // it holds for lazy compilation, as a two-byte string: twice the size.
+    keepNames: false,
+    charset: 'ascii',
     legalComments: 'eof',
     metafile: true,
     logLevel: 'silent',
