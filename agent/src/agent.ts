@@ -4,7 +4,6 @@
  * forever with jittered backoff. mqtt.js runs with unique message ids so a long offline queue
  * cannot lose messages to message-id reuse (NOTES-mqtt.md).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
 import { createTopics, type Birth, type Logger, type Metrics, type Status } from '@sitrep/schemas';
@@ -18,6 +17,7 @@ import { EventPublisher } from './events/publisher.js';
 import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
+import { randomHex } from './random-hex.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
 import { startProcessServices } from './services/processes.js';
 import type { Supervisor } from './supervisor/index.js';
@@ -52,7 +52,7 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const newSession = () => randomBytes(6).toString('hex');
+const newSession = () => randomHex(6);
 const RETAINED = { qos: 1, retain: true } as const;
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
@@ -88,7 +88,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const client = mqtt.connect(config.broker.url, {
     protocolVersion: 4, // aedes speaks MQTT 3.1.1 only, and so does the contract.
-    clientId: `sitrep-agent-${node}-${randomBytes(3).toString('hex')}`,
+    clientId: `sitrep-agent-${node}-${randomHex(3)}`,
     clean: true,
     username: config.broker.username,
     password: config.broker.password,

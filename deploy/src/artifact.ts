@@ -51,6 +51,72 @@ function inlineSiblingReads(): Plugin {
   };
 }
 
+/**
+ * Leave out of the bundle what the agent can never run; every byte of the bundle stays in memory
+ * as the script's source (V8 keeps it for lazy compilation), and every module that runs costs heap:
+ * - zod's 40 translations of its error messages (264 kB of source; the agent reports in English,
+ *   which zod imports separately as its default).
+ * - mqtt.js's SOCKS proxy support (socks, ip-address, smart-buffer: 70 kB, loaded on the first
+ *   connect): the agent's config has no proxy setting, so `socksProxy` is never set.
+ * And load mqtt.js's WebSocket and TLS transports only for a broker URL that needs them: mqtt.js
+ * requires all of them on the first connect, and `ws` pulls in http, https, zlib and tls (1.5 MB
+ * of RSS for an agent on plain mqtt://).
+ */
+function dropUnused(): Plugin {
+  return {
+    name: 'sitrep-drop-unused',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+        /[/\\]zod[/\\]v4[/\\](classic|core)[/\\]/.test(args.importer) ? { path: 'zod-locales', namespace: 'sitrep-stub' } : undefined,
+      );
+      b.onResolve({ filter: /^\.\/socks$/ }, (args) =>
+        /[/\\]mqtt[/\\]build[/\\]lib[/\\]connect[/\\]/.test(args.importer) ? { path: 'mqtt-socks', namespace: 'sitrep-stub' } : undefined,
+      );
+      b.onLoad({ filter: /[/\\]mqtt[/\\]build[/\\]lib[/\\]connect[/\\]index\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const lazy = source.replace(/require\('\.\/(ws|tls)'\)\.(\w+)/g, (_all, mod: string, name: string) => `((...a) => require('./${mod}').${name}(...a))`);
+        if (lazy === source || /=\s*require\('\.\/(ws|tls)'\)/.test(lazy)) throw new BuildError(`mqtt's connect/index.js changed: cannot make its ws/tls transports lazy (${args.path})`);
+        return { contents: lazy, loader: 'js' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'sitrep-stub' }, (args) =>
+        args.path === 'zod-locales'
+          ? { contents: 'export {};', loader: 'js' }
+          : { contents: "exports.default = () => { throw new Error('SOCKS proxies are not supported by the sitrep agent'); };", loader: 'js' },
+      );
+    },
+  };
+}
+
+/**
+ * Builtins that workspace sources import at the top but use only on some paths (an HTTP probe,
+ * a temporary file name): `node:https` alone loads http, tls and their internals, about 1.4 MB of
+ * RSS in every agent, and `node:crypto` OpenSSL, about 0.9 MB.
+ * Imports of these become a module of wrappers that load the builtin on first call. Only
+ * function exports are wrapped, so importing anything else fails the build instead of misbehaving.
+ */
+
+function lazyBuiltins(): Plugin {
+  return {
+    name: 'sitrep-lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: /^node:(https?|crypto)$/ }, (args) =>
+        args.importer.includes('/node_modules/') || args.kind !== 'import-statement' ? undefined : { path: args.path, namespace: 'sitrep-lazy' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'sitrep-lazy' }, async (args) => {
+        const mod = (await import(args.path)) as Record<string, unknown>;
+        const names = Object.keys(mod).filter((k) => k !== 'default' && typeof mod[k] === 'function');
+        const lines = [`let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));`];
+        for (const name of names) {
+          lines.push(
+            `export function ${name}(...a) { const f = load().${name}; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); }`,
+          );
+        }
+        return { contents: lines.join('\n'), loader: 'js' };
+      });
+    },
+  };
+}
+
 export interface BuiltArtifact {
   path: string;
   bytes: number;
@@ -83,7 +149,7 @@ export async function bundleForNode(opts: { entry: string; outfile: string; mini
     legalComments: 'eof',
     metafile: true,
     logLevel: 'silent',
-    plugins: [inlineSiblingReads()],
+    plugins: [inlineSiblingReads(), dropUnused(), lazyBuiltins()],
   }).catch((err: unknown) => {
     throw new BuildError(`esbuild failed for ${relative(REPO_ROOT, opts.entry)}: ${(err as Error).message}`);
   });

@@ -5,9 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAgent, type BuiltArtifact } from '../src/index.js';
+import { buildAgent, bundleForNode, type BuiltArtifact } from '../src/index.js';
 
 let dir: string;
 let built: BuiltArtifact;
@@ -58,6 +59,25 @@ describe('the agent artifact', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/^sitrep-agent: .*--frobnicate/);
+  });
+
+  it('loads node:http, node:https and node:crypto only when first used, and they then work', async () => {
+    const probe = join(dir, 'lazy-builtins.mjs');
+    await bundleForNode({ entry: fileURLToPath(new URL('./fixtures/lazy-builtins.ts', import.meta.url)), outfile: probe });
+    const r = await execa(process.execPath, [probe], { cwd: dir, reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['before']).toEqual({ http: false, https: false, tls: false, crypto: false });
+    expect(out['afterHttp']).toEqual({ http: true, https: false, tls: false, crypto: false });
+    expect(out).toMatchObject({ status: 204, hex: expect.stringMatching(/^[0-9a-f]{8}$/), afterCrypto: { crypto: true }, httpsIsFunction: true });
+  });
+
+  it('leaves out what the agent never runs: zod translations, SOCKS, eager ws/tls transports', () => {
+    const text = readFileSync(built.path, 'utf8');
+    expect(built.packages).not.toEqual(expect.arrayContaining(['socks']));
+    expect(built.packages).not.toContain('dbus-next');
+    expect(text).not.toMatch(/Ung\\xFCltige Eingabe/); // zod's German messages
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false); // ASCII only: V8 keeps a one-byte source string
   });
 
   it('checks a config without starting (what the installer runs)', async () => {
