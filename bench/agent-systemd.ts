@@ -63,7 +63,7 @@ async function run(opts: BenchOptions, s: Started): Promise<Results> {
   const began = performance.now();
   log('building the agent artifact');
   const artifact = await buildAgent();
-  const profArtifact = `${RESULTS_DIR}sitrep-agent.prof.mjs`;
+  const profArtifact = `${RESULTS_DIR}sitrep-agent.prof.cjs`;
   if (opts.profileSec > 0) await buildAgent({ outfile: profArtifact, minify: false });
 
   s.tb = await startTestBroker();

@@ -1,10 +1,10 @@
 /**
  * The agent artifact: cli/src/agent-main.ts and every dependency bundled by esbuild into ONE
- * ESM file that runs on any host with Node >= 20 and no node_modules.
+ * CommonJS file (`.cjs`) that runs on any host with Node >= 20 and no node_modules. CommonJS
+ * rather than ESM: an ESM entry loads Node's ESM loader, about 1 MB of RSS for the agent's whole
+ * life (bench/README.md, agent-systemd); the sources stay ESM, esbuild converts them.
  *
- * Two things a single file changes, handled here:
- * - CJS dependencies bundled into ESM call `require` for builtins: the banner defines `require`
- *   with `createRequire(import.meta.url)` (esbuild's `__require` shim uses it when present).
+ * One thing a single file changes, handled here:
  * - Workspace sources that read a file next to themselves at run time
  *   (`readFileSync(new URL('../package.json', import.meta.url), 'utf8')`, the agent's version)
  *   would look next to the artifact instead: such reads are inlined at build time, and any other
@@ -15,11 +15,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { AGENT_ARTIFACT, AGENT_ENTRY, REPO_ROOT } from './paths.js';
 
-const BANNER = [
-  '#!/usr/bin/env node',
-  "import { createRequire as __sitrepCreateRequire } from 'node:module';",
-  'const require = __sitrepCreateRequire(import.meta.url);',
-].join('\n');
+const BANNER = '#!/usr/bin/env node';
 
 export class BuildError extends Error {
   readonly code = 'BUILD_FAILED';
@@ -137,7 +133,7 @@ export async function bundleForNode(opts: { entry: string; outfile: string; mini
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format: 'cjs',
     banner: { js: BANNER },
     minify: opts.minify ?? true,
     // Memory is the agent's scarcest resource (bench/README.md, agent-systemd). esbuild's keepNames
@@ -167,7 +163,7 @@ export async function bundleForNode(opts: { entry: string; outfile: string; mini
   };
 }
 
-/** Build the agent artifact (default deploy/dist/sitrep-agent.mjs). */
+/** Build the agent artifact (default deploy/dist/sitrep-agent.cjs). */
 export function buildAgent(opts: { outfile?: string; minify?: boolean } = {}): Promise<BuiltArtifact> {
   return bundleForNode({ entry: AGENT_ENTRY, outfile: opts.outfile ?? AGENT_ARTIFACT, minify: opts.minify });
 }

@@ -19,17 +19,18 @@ const run = (args: string[]) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sitrep-artifact-'));
-  built = await buildAgent({ outfile: join(dir, 'sitrep-agent.mjs') });
+  built = await buildAgent({ outfile: join(dir, 'sitrep-agent.cjs') });
   console.info(`artifact: ${built.bytes} bytes in ${built.ms} ms`);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the agent artifact', () => {
-  it('is one executable ESM file with a node shebang', () => {
-    const head = readFileSync(built.path, 'utf8').slice(0, 200);
-    expect(head.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(head).toContain('createRequire');
+  it('is one executable CommonJS file with a node shebang', () => {
+    const text = readFileSync(built.path, 'utf8');
+    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(built.path.endsWith('.cjs')).toBe(true);
+    expect(text).not.toContain('import.meta');
     expect(built.packages).toEqual(expect.arrayContaining(['mqtt', 'yaml', 'zod']));
   });
 
@@ -62,7 +63,7 @@ describe('the agent artifact', () => {
   });
 
   it('loads node:http, node:https and node:crypto only when first used, and they then work', async () => {
-    const probe = join(dir, 'lazy-builtins.mjs');
+    const probe = join(dir, 'lazy-builtins.cjs');
     await bundleForNode({ entry: fileURLToPath(new URL('./fixtures/lazy-builtins.ts', import.meta.url)), outfile: probe });
     const r = await execa(process.execPath, [probe], { cwd: dir, reject: false, timeout: 20_000 });
     expect(r.exitCode, r.stderr).toBe(0);

@@ -100,9 +100,9 @@ export async function nodeCommand(argv: string[]): Promise<void> {
       `enrolled node ${node} as ${username}. On that host, as root:`,
       '',
       `  printf '%s' '${password}' > /root/${node}.password && chmod 600 /root/${node}.password`,
-      `  bash install-agent.sh --artifact sitrep-agent.mjs --hub ${hub} --node ${node} --password-file /root/${node}.password`,
+      `  bash install-agent.sh --artifact sitrep-agent.cjs --hub ${hub} --node ${node} --password-file /root/${node}.password`,
       '',
-      '(install-agent.sh and sitrep-agent.mjs: deploy/ and `pnpm --filter @sitrep/deploy build:agent`; the password is shown once)',
+      '(install-agent.sh and sitrep-agent.cjs: deploy/ and `pnpm --filter @sitrep/deploy build:agent`; the password is shown once)',
       '',
     ].join('\n'),
   );
