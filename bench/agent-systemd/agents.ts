@@ -4,7 +4,7 @@
  */
 import type { TestBroker } from '@sitrep/broker/testing';
 import { codecs, createTopics } from '@sitrep/schemas';
-import { agentNodeFlags, type Sandbox } from '@sitrep/deploy';
+import { agentNodeFlags, agentRunOptions, type Sandbox } from '@sitrep/deploy';
 import type { Bus } from './bus.js';
 
 export const INTERVAL = '10s';
@@ -49,7 +49,7 @@ export async function startAgent(sb: Sandbox, tb: TestBroker, bus: Bus, spec: Ag
   await sb.writeFile(config, agentConfig(spec, tb.tcpUrl, creds.password), 0o600);
   const from = bus.mark();
   await sb.exec([
-    'systemd-run', `--unit=${spec.node}`, '--collect', '--quiet',
+    'systemd-run', `--unit=${spec.node}`, '--collect', '--quiet', ...agentRunOptions(),
     '/usr/local/bin/node', ...agentNodeFlags(), ...(spec.nodeArgs ?? []), spec.artifact, '--config', config,
   ]);
   await bus.next(t.status(spec.node), codecs.status, (s) => s.state === 'online', `${spec.node} online`, { from, timeoutMs: 30_000 });

@@ -15,7 +15,13 @@ import { dirname, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { AGENT_ARTIFACT, AGENT_ENTRY, REPO_ROOT } from './paths.js';
 
-const BANNER = '#!/usr/bin/env node';
+const SHEBANG = '#!/usr/bin/env node';
+/** ESM output only (test probes with top-level await): CJS dependencies call `require` for builtins. */
+const ESM_BANNER = [
+  SHEBANG,
+  "import { createRequire as __sitrepCreateRequire } from 'node:module';",
+  'const require = __sitrepCreateRequire(import.meta.url);',
+].join('\n');
 
 export class BuildError extends Error {
   readonly code = 'BUILD_FAILED';
@@ -125,7 +131,8 @@ export interface BuiltArtifact {
  * Bundle `entry` the way the agent artifact is bundled (same target, banner, options): the
  * agent itself, and test probes that must run exactly like it under the same systemd unit.
  */
-export async function bundleForNode(opts: { entry: string; outfile: string; minify?: boolean }): Promise<BuiltArtifact> {
+export async function bundleForNode(opts: { entry: string; outfile: string; minify?: boolean; format?: 'cjs' | 'esm' }): Promise<BuiltArtifact> {
+  const format = opts.format ?? 'cjs';
   const t0 = performance.now();
   const result = await build({
     entryPoints: [opts.entry],
@@ -133,8 +140,8 @@ export async function bundleForNode(opts: { entry: string; outfile: string; mini
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
-    banner: { js: BANNER },
+    format,
+    banner: { js: format === 'esm' ? ESM_BANNER : SHEBANG },
     minify: opts.minify ?? true,
     // Memory is the agent's scarcest resource (bench/README.md, agent-systemd). esbuild's keepNames
     // (readable names in SITREP_DEBUG=1 stack traces) cost 1.1 MB of heap: a name property set on

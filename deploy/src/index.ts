@@ -11,4 +11,4 @@ export {
   type SandboxTimings,
 } from './sandbox.js';
 export { unitProperties, waitForUnit } from './units.js';
-export { agentNodeFlags, UnitTemplateError } from './unit-flags.js';
+export { agentNodeFlags, agentRunOptions, agentUnitEnvironment, UnitTemplateError } from './unit-flags.js';

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '@sitrep/broker/testing';
 import { codecs, createTopics, type AgentEvent, type CommandResult } from '@sitrep/schemas';
-import { AGENT_ARTIFACT, agentNodeFlags, buildAgent, sandboxUnavailable, startSandbox, unitProperties, waitForUnit, type Sandbox } from '../src/index.js';
+import { AGENT_ARTIFACT, agentNodeFlags, agentRunOptions, buildAgent, sandboxUnavailable, startSandbox, unitProperties, waitForUnit, type Sandbox } from '../src/index.js';
 import { recordMessages, type Recorder } from './support/messages.js';
 
 const unavailable = sandboxUnavailable();
@@ -57,8 +57,8 @@ describe.skipIf(unavailable !== null)('agent and systemd, for real', () => {
   async function runAgent(node: string, useDbus: boolean): Promise<void> {
     const creds = await tb.identity('agent', `agent-${node}`, node);
     await sb.writeFile(`/etc/${node}.yaml`, agentConfig(node, tb.tcpUrl, creds.password, useDbus), 0o600);
-    // The node options of the shipped unit: the agent must behave the same under them.
-    await sb.exec(['systemd-run', `--unit=${node}`, '--collect', '/usr/local/bin/node', ...agentNodeFlags(), AGENT_ARTIFACT, '--config', `/etc/${node}.yaml`]);
+    // The node options and environment of the shipped unit: the agent must behave the same under them.
+    await sb.exec(['systemd-run', `--unit=${node}`, '--collect', ...agentRunOptions(), '/usr/local/bin/node', ...agentNodeFlags(), AGENT_ARTIFACT, '--config', `/etc/${node}.yaml`]);
     await bus.next(t.status(node), codecs.status, (s) => s.state === 'online', `${node} online`);
   }
 

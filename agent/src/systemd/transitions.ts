@@ -2,9 +2,11 @@
  * Which run-state transitions a burst of unit changes amounts to. The watcher gathers the changes
  * of a unit for a few milliseconds before judging (one state change brings several signals); a
  * unit that crashes and is restarted within that window would otherwise show up only as
- * "running, NRestarts + 1". So every run state the unit passed through is kept, with the
+ * "running, NRestarts + 1". So a `failed` state the unit passed through is kept, with the
  * properties of that moment as evidence, and a restart that left no intermediate state at all (the
- * poller sees one every few seconds at best) still counts as a crash and a recovery.
+ * poller sees one every few seconds at best) still counts as a crash and a recovery. Other
+ * passing states are not reported: on its way from `failed` back to `running` systemd shows the
+ * unit for an instant with Result reset (read as `stopped`), which is no transition anyone made.
  */
 import { exitOf, runState, type RunState, type UnitProps } from './unit-props.js';
 
@@ -46,20 +48,16 @@ export interface StepTransition {
  * evaluation, to notice a restart that passed unseen.
  */
 export function transitionsOf(before: RunState | undefined, seen: readonly Step[], prev: UnitProps | undefined, now: UnitProps): StepTransition[] {
-  const steps = [...seen];
   const final = runState(now);
-  if (steps.length === 0 || steps[steps.length - 1]!.state !== final) steps.push({ state: final, props: now });
-  else steps[steps.length - 1] = { state: final, props: now };
   // A unit seen for the first time has no "from": its state is published, not a transition.
   if (before === undefined) return [];
-  const out: StepTransition[] = [];
-  let at = before;
-  for (const step of steps) {
-    if (step.state === at) continue;
-    out.push({ from: at, to: step.state, props: step.props });
-    at = step.state;
+  const crash = [...seen].reverse().find((s) => s.state === 'failed');
+  if (crash !== undefined && before !== 'failed' && final !== 'failed') {
+    return [{ from: before, to: 'failed', props: crash.props }, { from: 'failed', to: final, props: now }];
   }
-  if (out.length === 0 && before === 'running' && prev !== undefined && restartedUnseen(prev, now)) {
+  if (before !== final) return [{ from: before, to: final, props: now }];
+  const out: StepTransition[] = [];
+  if (before === 'running' && prev !== undefined && restartedUnseen(prev, now)) {
     // systemd resets Result and ExecMain* when it starts the new process, so the evidence of how
     // the old one ended may be gone; the journal lines attached to the event still tell.
     const { exitCode } = exitOf(now);

@@ -13,6 +13,8 @@ const running = (pid: number, restarts: number): UnitProps => ({ ...base, mainPi
 const serviceSaysKilled: UnitProps = { ...base, mainPid: null, result: 'signal', execMainCode: 2, execMainStatus: 9 };
 const autoRestart: UnitProps = { ...serviceSaysKilled, activeState: 'activating', subState: 'auto-restart' };
 const starting: UnitProps = { ...base, activeState: 'activating', subState: 'start', mainPid: 101, restarts: 1 };
+// On its way back systemd shows the unit for an instant with Result reset: read as `stopped`.
+const passingStopped: UnitProps = { ...base, activeState: 'activating', subState: 'auto-restart', mainPid: null, restarts: 1 };
 // systemd resets Result and ExecMain* when it starts the new main process.
 const restarted = running(101, 1);
 
@@ -37,6 +39,14 @@ describe('transitions of a burst of unit changes', () => {
     expect(pairs(out)).toEqual(['running->failed', 'failed->running']);
     expect(out[0]!.props).toMatchObject({ result: 'signal', execMainCode: 2, execMainStatus: 9 });
     expect(out[1]!.props).toBe(restarted);
+  });
+
+  it('does not report the instant of `stopped` systemd passes through between failed and running', () => {
+    // As seen in systemd 252 (deploy/test/agent-systemd.test.ts): RestartSec=1, two debounce windows.
+    expect(pairs(transitionsOf('failed', seenOf(passingStopped, starting, restarted), autoRestart, restarted))).toEqual(['failed->running']);
+    // RestartSec=0: everything inside one window.
+    const all = seenOf(serviceSaysKilled, autoRestart, passingStopped, starting, restarted);
+    expect(pairs(transitionsOf('running', all, running(100, 0), restarted))).toEqual(['running->failed', 'failed->running']);
   });
 
   it('reports one transition for a plain change, none for no change and none for a unit seen the first time', () => {
