@@ -60,6 +60,9 @@ function inlineSiblingReads(): Plugin {
  *   which zod imports separately as its default).
  * - mqtt.js's SOCKS proxy support (socks, ip-address, smart-buffer: 70 kB, loaded on the first
  *   connect): the agent's config has no proxy setting, so `socksProxy` is never set.
+ * - mqtt.js's Web Worker timers (worker-timers and its helpers): used in browsers only.
+ * - readable-stream, npm's copy of Node's streams: the builtin `stream` is the same code (Node 20
+ *   ships what readable-stream 4 copies), already loaded.
  * And load mqtt.js's WebSocket and TLS transports only for a broker URL that needs them: mqtt.js
  * requires all of them on the first connect, and `ws` pulls in http, https, zlib and tls (1.5 MB
  * of RSS for an agent on plain mqtt://).
@@ -74,17 +77,26 @@ function dropUnused(): Plugin {
       b.onResolve({ filter: /^\.\/socks$/ }, (args) =>
         /[/\\]mqtt[/\\]build[/\\]lib[/\\]connect[/\\]/.test(args.importer) ? { path: 'mqtt-socks', namespace: 'sitrep-stub' } : undefined,
       );
+      b.onResolve({ filter: /^worker-timers$/ }, (args) =>
+        /[/\\]mqtt[/\\]build[/\\]lib[/\\]/.test(args.importer) ? { path: 'worker-timers', namespace: 'sitrep-stub' } : undefined,
+      );
+      b.onResolve({ filter: /^readable-stream$/ }, () => ({ path: 'readable-stream', namespace: 'sitrep-stub' }));
       b.onLoad({ filter: /[/\\]mqtt[/\\]build[/\\]lib[/\\]connect[/\\]index\.js$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         const lazy = source.replace(/require\('\.\/(ws|tls)'\)\.(\w+)/g, (_all, mod: string, name: string) => `((...a) => require('./${mod}').${name}(...a))`);
         if (lazy === source || /=\s*require\('\.\/(ws|tls)'\)/.test(lazy)) throw new BuildError(`mqtt's connect/index.js changed: cannot make its ws/tls transports lazy (${args.path})`);
         return { contents: lazy, loader: 'js' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'sitrep-stub' }, (args) =>
-        args.path === 'zod-locales'
-          ? { contents: 'export {};', loader: 'js' }
-          : { contents: "exports.default = () => { throw new Error('SOCKS proxies are not supported by the sitrep agent'); };", loader: 'js' },
-      );
+      const stubs: Record<string, string> = {
+        'zod-locales': 'export {};',
+        'mqtt-socks': "exports.default = () => { throw new Error('SOCKS proxies are not supported by the sitrep agent'); };",
+        'worker-timers': [
+          "const browserOnly = () => { throw new Error('worker timers are for browsers; the sitrep agent uses native timers'); };",
+          'module.exports = { setTimeout: browserOnly, clearTimeout: browserOnly, setInterval: browserOnly, clearInterval: browserOnly };',
+        ].join('\n'),
+        'readable-stream': "module.exports = require('node:stream');",
+      };
+      b.onLoad({ filter: /.*/, namespace: 'sitrep-stub' }, (args) => ({ contents: stubs[args.path]!, loader: 'js' }));
     },
   };
 }

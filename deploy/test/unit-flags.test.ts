@@ -4,9 +4,9 @@ import { agentNodeFlags, agentRunOptions, agentUnitEnvironment, UnitTemplateErro
 
 describe('the agent unit as the bench and tests read it', () => {
   it('yields the node options of ExecStart and the Environment= settings of the shipped unit', () => {
-    expect(agentNodeFlags()).toEqual(['--lite-mode', '--max-semi-space-size=1', '--max-old-space-size=96']);
-    expect(agentUnitEnvironment()).toEqual(['MALLOC_TRIM_THRESHOLD_=0']);
-    expect(agentRunOptions()).toEqual(['--setenv=MALLOC_TRIM_THRESHOLD_=0']);
+    expect(agentNodeFlags()).toEqual(['--lite-mode', '--no-expose-wasm', '--max-semi-space-size=1', '--max-old-space-size=96']);
+    expect(agentUnitEnvironment()).toEqual(['MALLOC_MMAP_THRESHOLD_=32768']);
+    expect(agentRunOptions()).toEqual(['--setenv=MALLOC_MMAP_THRESHOLD_=32768']);
   });
 
   it('reads a unit without flags or environment, and refuses one without the expected ExecStart', () => {
