@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestBroker, type TestBroker } from '@sitrep/broker/testing';
-import { buildAgent, sandboxUnavailable, startSandbox, type Sandbox } from '@sitrep/deploy';
+import { agentNodeFlags, agentRunOptions, buildAgent, sandboxUnavailable, startSandbox, type Sandbox } from '@sitrep/deploy';
 import { createTopics } from '@sitrep/schemas';
 import { INTERVAL, startAgent, stopAgent, type AgentRun } from './agent-systemd/agents.js';
 import { recordBus, type Bus } from './agent-systemd/bus.js';
@@ -63,7 +63,7 @@ async function run(opts: BenchOptions, s: Started): Promise<Results> {
   const began = performance.now();
   log('building the agent artifact');
   const artifact = await buildAgent();
-  const profArtifact = `${RESULTS_DIR}sitrep-agent.prof.mjs`;
+  const profArtifact = `${RESULTS_DIR}sitrep-agent.prof.cjs`;
   if (opts.profileSec > 0) await buildAgent({ outfile: profArtifact, minify: false });
 
   s.tb = await startTestBroker();
@@ -92,7 +92,8 @@ async function run(opts: BenchOptions, s: Started): Promise<Results> {
   // 1. Steady state.
   const dbusAgent: AgentRun = await startAgent(sb, tb, bus, { node: 'bench-dbus', artifact: artifact.path, units: BENCH_UNITS, useDbus: true });
   // Node's own floor: an idle node process, to tell the agent's memory from the runtime's.
-  await sb.exec(['systemd-run', `--unit=${NODE_FLOOR_UNIT}`, '--collect', '--quiet', '/usr/local/bin/node', '-e', 'setInterval(() => {}, 10_000)']);
+  // With the unit's node options too: the floor of the agent as deployed.
+  await sb.exec(['systemd-run', `--unit=${NODE_FLOOR_UNIT}`, '--collect', '--quiet', ...agentRunOptions(), '/usr/local/bin/node', ...agentNodeFlags(), '-e', 'setInterval(() => {}, 10_000)']);
   const targets = [await unitProcess(sb, dbusAgent.unit), await unitProcess(sb, NODE_FLOOR_UNIT)];
   const scrapes = newScrapeStats();
   let exporter = null;

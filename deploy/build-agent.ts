@@ -1,6 +1,6 @@
 /**
  * Build the single-file agent: `pnpm --filter @sitrep/deploy build:agent [--no-minify] [--outfile PATH]`.
- * Writes deploy/dist/sitrep-agent.mjs (0755) and prints its size; see src/artifact.ts.
+ * Writes deploy/dist/sitrep-agent.cjs (0755) and prints its size; see src/artifact.ts.
  */
 import { parseArgs } from 'node:util';
 import { buildAgent } from './src/artifact.js';

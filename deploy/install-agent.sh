@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # install-agent.sh: install or update the sitrep agent on a Debian-like host with systemd.
 #
-#   sudo bash install-agent.sh --artifact sitrep-agent.mjs --hub mqtt://hub.lan:1883 --node web-1 \
+#   sudo bash install-agent.sh --artifact sitrep-agent.cjs --hub mqtt://hub.lan:1883 --node web-1 \
 #        --password-file /root/web-1.password [--config-extra services.yaml]
 #
 # Needs, next to this script, sitrep-agent.service (the unit template), and the artifact built by
-# `pnpm --filter @sitrep/deploy build:agent` (deploy/dist/sitrep-agent.mjs).
+# `pnpm --filter @sitrep/deploy build:agent` (deploy/dist/sitrep-agent.cjs).
 #
 # Idempotent: each file is compared first and written (atomically) only when its content or mode
 # differs, printing `updated: PATH` or `unchanged: PATH`. systemd is reloaded only when the unit
@@ -21,7 +21,7 @@
 # stateDir. Manual edits of the installed config are overwritten by the next run.
 set -euo pipefail
 
-readonly ARTIFACT_DEST=/opt/sitrep/sitrep-agent.mjs
+readonly ARTIFACT_DEST=/opt/sitrep/sitrep-agent.cjs
 readonly CONFIG_DEST=/etc/sitrep/agent.yaml
 readonly PASSWORD_DEST=/etc/sitrep/agent.password
 readonly UNIT_NAME=sitrep-agent.service
@@ -40,7 +40,7 @@ usage() {
 Usage: install-agent.sh --artifact PATH --hub URL --node ID [options]
 
 Required:
-  --artifact PATH        the built agent (sitrep-agent.mjs)
+  --artifact PATH        the built agent (sitrep-agent.cjs)
   --hub URL              the hub's MQTT URL, e.g. mqtt://hub.lan:1883 (mqtts://, ws://, wss:// too)
   --node ID              this host's node id: a-z 0-9 _ -, starting with a letter or digit, <= 63
 Password (one of them; may be left out on a re-run to keep the installed password):
@@ -200,6 +200,12 @@ install_file() {
 install -d -m 0755 /opt/sitrep
 install -d -m 0750 /etc/sitrep
 install_file "$artifact" "$ARTIFACT_DEST" 0755
+# Before the artifact became CommonJS it was sitrep-agent.mjs; the new unit no longer uses it.
+if [[ -e /opt/sitrep/sitrep-agent.mjs ]]; then
+  rm -f /opt/sitrep/sitrep-agent.mjs
+  printf 'removed: %s\n' /opt/sitrep/sitrep-agent.mjs
+  changed=1
+fi
 if [[ -n $password_file || $password_stdin == 1 ]]; then
   install_file "$staged_password" "$PASSWORD_DEST" 0600
 else

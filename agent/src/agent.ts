@@ -4,7 +4,6 @@
  * forever with jittered backoff. mqtt.js runs with unique message ids so a long offline queue
  * cannot lose messages to message-id reuse (NOTES-mqtt.md).
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
 import { createTopics, type Birth, type Logger, type Metrics, type Status } from '@sitrep/schemas';
@@ -19,6 +18,7 @@ import { Sequence } from './events/sequence.js';
 import { EventSpool } from './events/spool.js';
 import { reconnectDelay } from './mqtt/backoff.js';
 import { startHomeAssistant } from './homeassistant/index.js';
+import { randomHex } from './random-hex.js';
 import { startUnitServices, type UnitServices } from './services/units.js';
 import { startProcessServices, type ProcessServices } from './services/processes.js';
 import { LogFeed, startLocalControl } from './ipc/index.js';
@@ -53,7 +53,7 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const newSession = () => randomBytes(6).toString('hex');
+const newSession = () => randomHex(6);
 const RETAINED = { qos: 1, retain: true } as const;
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
@@ -89,7 +89,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const client = mqtt.connect(config.broker.url, {
     protocolVersion: 4, // aedes speaks MQTT 3.1.1 only, and so does the contract.
-    clientId: `sitrep-agent-${node}-${randomBytes(3).toString('hex')}`,
+    clientId: `sitrep-agent-${node}-${randomHex(3)}`,
     clean: true,
     username: config.broker.username,
     password: config.broker.password,
@@ -98,6 +98,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     reconnectPeriod: reconnectDelay(0),
     queueQoSZero: false,
     messageIdProvider: new UniqueMessageIdProvider(),
+    // mqtt-packet otherwise pre-builds a 2-byte Buffer for each of the 65536 message ids: 6 MB of heap.
+    writeCache: false,
     will: will(),
     // Connect only once everything below is wired: the first CONNACK triggers announce().
     manualConnect: true,

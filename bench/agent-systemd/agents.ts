@@ -4,7 +4,7 @@
  */
 import type { TestBroker } from '@sitrep/broker/testing';
 import { codecs, createTopics } from '@sitrep/schemas';
-import type { Sandbox } from '@sitrep/deploy';
+import { agentNodeFlags, agentRunOptions, type Sandbox } from '@sitrep/deploy';
 import type { Bus } from './bus.js';
 
 export const INTERVAL = '10s';
@@ -21,7 +21,7 @@ export interface AgentSpec {
   artifact: string;
   units: readonly string[];
   useDbus: boolean;
-  /** Extra node options before the artifact, e.g. --cpu-prof. */
+  /** Extra node options after the unit's own (deploy/sitrep-agent.service), e.g. --cpu-prof. */
   nodeArgs?: readonly string[];
 }
 
@@ -49,8 +49,8 @@ export async function startAgent(sb: Sandbox, tb: TestBroker, bus: Bus, spec: Ag
   await sb.writeFile(config, agentConfig(spec, tb.tcpUrl, creds.password), 0o600);
   const from = bus.mark();
   await sb.exec([
-    'systemd-run', `--unit=${spec.node}`, '--collect', '--quiet',
-    '/usr/local/bin/node', ...(spec.nodeArgs ?? []), spec.artifact, '--config', config,
+    'systemd-run', `--unit=${spec.node}`, '--collect', '--quiet', ...agentRunOptions(),
+    '/usr/local/bin/node', ...agentNodeFlags(), ...(spec.nodeArgs ?? []), spec.artifact, '--config', config,
   ]);
   await bus.next(t.status(spec.node), codecs.status, (s) => s.state === 'online', `${spec.node} online`, { from, timeoutMs: 30_000 });
   for (const unit of spec.units) {

@@ -84,7 +84,7 @@ export async function runProfile(
     kills = { ...k, kills: killWindow.kills, aborted: killWindow.aborted, busyMsPerKill: Math.round((k.busyMs / killWindow.kills) * 10) / 10 };
   }
   return {
-    artifact: 'non-minified build of the same entry (bench/results/sitrep-agent.prof.mjs)',
+    artifact: 'non-minified build of the same entry (bench/results/sitrep-agent.prof.cjs)',
     intervalUs: PROFILE_INTERVAL_US,
     measuredCpuMs: steady.figures[0]!.cpuMs,
     steady: summariseProfile(profile, o.artifact, from, to),

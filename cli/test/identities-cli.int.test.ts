@@ -69,7 +69,7 @@ describe('sitrep node enroll', () => {
     expect(identity).toMatchObject({ role: 'agent', node: 'web-1' });
     expect(r.stdout).toContain(`  (umask 077 && printf '%s' '${secret}' > /root/web-1.password)`);
     const install = /^ {2}bash install-agent\.sh (.*)$/m.exec(r.stdout)?.[1] ?? '';
-    expect(install).toBe('--artifact sitrep-agent.mjs --hub mqtt://hub.lan:1883 --node web-1 --password-file /root/web-1.password');
+    expect(install).toBe('--artifact sitrep-agent.cjs --hub mqtt://hub.lan:1883 --node web-1 --password-file /root/web-1.password');
     // Every flag printed is one the installer documents (its defaults use the same username).
     const help = (await execa('bash', [INSTALL, '--help'])).stdout;
     for (const flag of install.match(/--[a-z-]+/g) ?? []) expect(help).toContain(`  ${flag} `);

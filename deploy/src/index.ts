@@ -1,4 +1,4 @@
-export { AGENT_EXTERNALS, BuildError, buildAgent, bundleForNode, type BuiltArtifact } from './artifact.js';
+export { BuildError, buildAgent, bundleForNode, type BuiltArtifact } from './artifact.js';
 export { AGENT_ARTIFACT, AGENT_ENTRY, AGENT_UNIT_TEMPLATE, DEPLOY_DIR, INSTALL_SCRIPT, REPO_ROOT, SANDBOX_SCRIPT } from './paths.js';
 export {
   SandboxError,
@@ -11,3 +11,4 @@ export {
   type SandboxTimings,
 } from './sandbox.js';
 export { unitProperties, waitForUnit } from './units.js';
+export { agentNodeFlags, agentRunOptions, agentUnitEnvironment, UnitTemplateError } from './unit-flags.js';

@@ -27,7 +27,7 @@ if (unavailable !== null) console.warn(`SKIPPING deploy/test/agent-install.test.
 const NODE = 'sdtest';
 const UNIT = 'sitrep-agent.service';
 const EXTRA = '/root/agent-extra.yaml';
-const FILES = ['/opt/sitrep/sitrep-agent.mjs', '/etc/sitrep/agent.password', '/etc/sitrep/agent.yaml', `/etc/systemd/system/${UNIT}`];
+const FILES = ['/opt/sitrep/sitrep-agent.cjs', '/etc/sitrep/agent.password', '/etc/sitrep/agent.yaml', `/etc/systemd/system/${UNIT}`];
 const t = createTopics();
 
 const lines = (r: ExecResult) => r.stdout.split('\n').filter((l) => l !== '');
@@ -101,7 +101,7 @@ describe.skipIf(unavailable !== null)('install-agent.sh and the agent unit, in a
     const modes = await sb.exec(['stat', '-c', '%a %U:%G %n', ...FILES]);
     expect(lines(modes)).toEqual(['755', '600', '640', '644'].map((mode, i) => `${mode} root:root ${FILES[i]}`));
     const unit = await sb.readFile(`/etc/systemd/system/${UNIT}`);
-    expect(unit).toContain('\nExecStart=/usr/local/bin/node --max-semi-space-size=1 --max-old-space-size=96 /opt/sitrep/sitrep-agent.mjs --config /etc/sitrep/agent.yaml\n');
+    expect(unit).toContain('\nExecStart=/usr/local/bin/node --lite-mode --no-expose-wasm --max-semi-space-size=1 --max-old-space-size=96 /opt/sitrep/sitrep-agent.cjs --config /etc/sitrep/agent.yaml\n');
     expect(await sb.readFile('/etc/sitrep/agent.password')).toBe(`${agent.password}\n`);
     await waitForUnit(sb, UNIT, ['ActiveState', 'SubState'], (p) => p.ActiveState === 'active' && p.SubState === 'running', 'running');
     expect((await sb.exec(['systemctl', 'is-enabled', UNIT])).stdout.trim()).toBe('enabled');

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '@sitrep/broker/testing';
 import { codecs, createTopics, type AgentEvent, type CommandResult } from '@sitrep/schemas';
-import { AGENT_ARTIFACT, buildAgent, sandboxUnavailable, startSandbox, unitProperties, waitForUnit, type Sandbox } from '../src/index.js';
+import { AGENT_ARTIFACT, agentNodeFlags, agentRunOptions, buildAgent, sandboxUnavailable, startSandbox, unitProperties, waitForUnit, type Sandbox } from '../src/index.js';
 import { recordMessages, type Recorder } from './support/messages.js';
 
 const unavailable = sandboxUnavailable();
@@ -18,6 +18,8 @@ if (unavailable !== null) console.warn(`SKIPPING deploy/test/agent-systemd.test.
 const t = createTopics();
 const UNITS: Record<string, string> = {
   'crashy.service': '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=1\n',
+  // Restarted at once: dead and back within the watcher's 25 ms debounce window.
+  'instant.service': '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n',
   'ctl.service': '[Service]\nExecStart=/bin/sleep infinity\n',
   'locked.service': '[Service]\nExecStart=/bin/sleep infinity\n',
   'chatty.service': "[Service]\nExecStart=/bin/sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'\n",
@@ -33,6 +35,7 @@ function agentConfig(node: string, url: string, password: string, useDbus: boole
     'updates: { enabled: false }',
     'services:',
     '  - { unit: crashy.service }',
+    '  - { unit: instant.service }',
     '  - { unit: ctl.service, actions: [start, stop, restart] }',
     '  - { unit: locked.service }',
     '  - { unit: chatty.service, expect: any }',
@@ -57,7 +60,8 @@ describe.skipIf(unavailable !== null)('agent and systemd, for real', () => {
   async function runAgent(node: string, useDbus: boolean): Promise<void> {
     const creds = await tb.identity('agent', `agent-${node}`, node);
     await sb.writeFile(`/etc/${node}.yaml`, agentConfig(node, tb.tcpUrl, creds.password, useDbus), 0o600);
-    await sb.exec(['systemd-run', `--unit=${node}`, '--collect', '/usr/local/bin/node', AGENT_ARTIFACT, '--config', `/etc/${node}.yaml`]);
+    // The node options and environment of the shipped unit: the agent must behave the same under them.
+    await sb.exec(['systemd-run', `--unit=${node}`, '--collect', ...agentRunOptions(), '/usr/local/bin/node', ...agentNodeFlags(), AGENT_ARTIFACT, '--config', `/etc/${node}.yaml`]);
     await bus.next(t.status(node), codecs.status, (s) => s.state === 'online', `${node} online`);
   }
 
@@ -79,7 +83,7 @@ describe.skipIf(unavailable !== null)('agent and systemd, for real', () => {
     sb = await startSandbox();
     for (const [unit, body] of Object.entries(UNITS)) await sb.writeFile(`/etc/systemd/system/${unit}`, body);
     await sb.exec(['systemctl', 'daemon-reload']);
-    await sb.exec(['systemctl', 'start', 'crashy.service', 'ctl.service', 'locked.service', 'chatty.service']);
+    await sb.exec(['systemctl', 'start', 'crashy.service', 'instant.service', 'ctl.service', 'locked.service', 'chatty.service']);
     operator = await tb.connect(await tb.identity('operator', 'op'));
     bus = await recordMessages(operator, t.filter.all());
     await runAgent('sd-dbus', true);
@@ -111,6 +115,19 @@ describe.skipIf(unavailable !== null)('agent and systemd, for real', () => {
     expect(down!.data.lastLines?.join('\n')).toMatch(/code=killed, status=9\/KILL/);
     expect(recovered.seq).toBe(down!.seq + 1);
     const now = await bus.next(t.service('sd-dbus', 'crashy.service'), codecs.serviceState, (s) => s.state === 'running' && s.pid !== Number(killedPid), 'new pid', { from });
+    expect(now.restarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports a unit killed and restarted at once (RestartSec=0) as failed and running again', async () => {
+    await bus.next(t.service('sd-dbus', 'instant.service'), codecs.serviceState, (s) => s.state === 'running', 'instant running');
+    const from = bus.mark();
+    const killedPid = await killMain('instant.service');
+    await bus.next(t.events('sd-dbus'), codecs.event, (e) => e.type === 'ServiceStateChanged' && e.data.service === 'instant.service' && e.data.to === 'running', 'instant back to running', { from });
+    const transitions = transitionsOf(bus, 'sd-dbus', 'instant.service', from) as Extract<AgentEvent, { type: 'ServiceStateChanged' }>[];
+    expect(transitions.map((e) => [e.data.from, e.data.to])).toEqual([['running', 'failed'], ['failed', 'running']]);
+    // Evidence when the signals of the dead moment were seen; systemd may already have reset it.
+    if (transitions[0]!.data.signal !== null) expect(transitions[0]!.data).toMatchObject({ result: 'signal', signal: 'SIGKILL' });
+    const now = await bus.next(t.service('sd-dbus', 'instant.service'), codecs.serviceState, (s) => s.state === 'running' && s.pid !== Number(killedPid), 'instant new pid', { from });
     expect(now.restarts).toBeGreaterThanOrEqual(1);
   });
 

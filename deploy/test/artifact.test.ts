@@ -5,9 +5,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAgent, type BuiltArtifact } from '../src/index.js';
+import { buildAgent, bundleForNode, type BuiltArtifact } from '../src/index.js';
 
 let dir: string;
 let built: BuiltArtifact;
@@ -18,17 +19,18 @@ const run = (args: string[]) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sitrep-artifact-'));
-  built = await buildAgent({ outfile: join(dir, 'sitrep-agent.mjs') });
+  built = await buildAgent({ outfile: join(dir, 'sitrep-agent.cjs') });
   console.info(`artifact: ${built.bytes} bytes in ${built.ms} ms`);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the agent artifact', () => {
-  it('is one executable ESM file with a node shebang', () => {
-    const head = readFileSync(built.path, 'utf8').slice(0, 200);
-    expect(head.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(head).toContain('createRequire');
+  it('is one executable CommonJS file with a node shebang', () => {
+    const text = readFileSync(built.path, 'utf8');
+    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(built.path.endsWith('.cjs')).toBe(true);
+    expect(text).not.toContain('import.meta');
     expect(built.packages).toEqual(expect.arrayContaining(['mqtt', 'yaml', 'zod']));
   });
 
@@ -58,6 +60,25 @@ describe('the agent artifact', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/^sitrep-agent: .*--frobnicate/);
+  });
+
+  it('loads node:http, node:https and node:crypto only when first used, and they then work', async () => {
+    const probe = join(dir, 'lazy-builtins.cjs');
+    await bundleForNode({ entry: fileURLToPath(new URL('./fixtures/lazy-builtins.ts', import.meta.url)), outfile: probe });
+    const r = await execa(process.execPath, [probe], { cwd: dir, reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out['before']).toEqual({ http: false, https: false, tls: false, crypto: false });
+    expect(out['afterHttp']).toEqual({ http: true, https: false, tls: false, crypto: false });
+    expect(out).toMatchObject({ status: 204, hex: expect.stringMatching(/^[0-9a-f]{8}$/), afterCrypto: { crypto: true }, httpsIsFunction: true });
+  });
+
+  it('leaves out what the agent never runs: zod translations, SOCKS, eager ws/tls transports', () => {
+    const text = readFileSync(built.path, 'utf8');
+    expect(built.packages).not.toEqual(expect.arrayContaining(['socks']));
+    expect(built.packages).not.toContain('dbus-next');
+    expect(text).not.toMatch(/Ung\\xFCltige Eingabe/); // zod's German messages
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false); // ASCII only: V8 keeps a one-byte source string
   });
 
   it('checks a config without starting (what the installer runs)', async () => {

@@ -39,7 +39,7 @@ describe.skipIf(unavailable !== null)('the agent unit hardening, in a real syste
   beforeAll(async () => {
     // Inside the repository: the sandbox sees it through its read-only bind mount.
     buildDir = mkdtempSync(join(DEPLOY_DIR, 'dist', 'probe-'));
-    probe = (await bundleForNode({ entry: join(DEPLOY_DIR, 'test/fixtures/unit-probe.ts'), outfile: join(buildDir, 'unit-probe.mjs') })).path;
+    probe = (await bundleForNode({ entry: join(DEPLOY_DIR, 'test/fixtures/unit-probe.ts'), outfile: join(buildDir, 'unit-probe.mjs'), format: 'esm' })).path;
     sb = await startSandbox();
     console.info(`sandbox ${sb.name}: deps ${sb.timings.depsMs} ms, rootfs ${sb.timings.buildMs} ms, boot ${sb.timings.upMs} ms`);
   });

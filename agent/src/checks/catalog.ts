@@ -4,7 +4,7 @@
  * checks-state.json), and print them as a table. A running agent notices the change itself
  * (scheduler.ts watches the directory).
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { idProblem } from '@sitrep/schemas';
@@ -56,7 +56,7 @@ async function readScript(file: string): Promise<string> {
 /** Writes `text` to `target` with mode 0755 through a hidden temporary file and a rename. */
 async function installAtomically(dir: string, target: string, text: string): Promise<void> {
   // Hidden, so a scanner that sees it half-written ignores it (scan-dir.ts).
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(target)}.${randomHex(4)}.tmp`);
   try {
     const handle = await open(tmp, 'wx', 0o755);
     try {

@@ -4,7 +4,7 @@
  * start so the last results survive a restart; the CLI reads it to show checks without asking
  * the agent. Writer and reader live here together so they cannot drift apart.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-hex.js';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckError, systemReason } from './errors.js';
@@ -54,7 +54,7 @@ export function checkStatePath(stateDir: string): string {
 export async function writeCheckState(stateDir: string, state: CheckStateFile): Promise<void> {
   const path = checkStatePath(stateDir);
   // Unique per write, so two writers never rename each other's half-written file.
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${path}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     await mkdir(stateDir, { recursive: true });
     await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });

@@ -5,8 +5,9 @@
  * Only low-level calls are used: proxy objects would introspect every unit (an XML parse each).
  */
 import { existsSync } from 'node:fs';
-import dbus from 'dbus-next';
 import type { Logger } from '@sitrep/schemas';
+import { openDbusConnection, socketPathOf } from './dbus/connection.js';
+import { MessageType, type Message } from './dbus/wire.js';
 import { numberOrNull, type UnitProps } from './unit-props.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
@@ -51,12 +52,15 @@ export interface SourceEvents {
   lost(reason: string): void;
 }
 
-function plain(value: unknown): unknown {
-  return value instanceof dbus.Variant ? plain(value.value) : value;
+/** The interfaces hold ~300 properties; keeping every one (50 units) cost megabytes of heap. */
+function wantedOnly(raw: Raw): Raw {
+  const kept: Raw = {};
+  for (const name of WANTED) if (name in raw) kept[name] = raw[name];
+  return kept;
 }
 
 function toProps(raw: Raw): UnitProps {
-  const get = (k: string) => plain(raw[k]);
+  const get = (k: string) => raw[k];
   const num = (k: string) => numberOrNull(get(k) as string | number | bigint | undefined);
   const usec = num('StateChangeTimestamp');
   return {
@@ -84,47 +88,51 @@ export async function startDbusSource(events: SourceEvents, log: Logger, timeout
   if (address === undefined && !existsSync(SYSTEM_BUS_SOCKET)) {
     throw new DbusUnavailableError(`no system bus socket at ${SYSTEM_BUS_SOCKET}`);
   }
-  const bus = dbus.systemBus();
   let rejectEarly: (err: Error) => void = () => undefined;
   const broken = new Promise<never>((_, reject) => (rejectEarly = reject));
   broken.catch(() => undefined);
-  const call = async (path: string, iface: string, member: string, signature = '', body: unknown[] = []) => {
-    const reply = await bus.call(new dbus.Message({ destination: SYSTEMD, path, interface: iface, member, signature, body }));
-    return reply?.body ?? [];
-  };
-
   let failed: string | null = null;
-  const onError = (err: Error) => {
-    rejectEarly(err);
-    if (failed !== null) return;
-    failed = err.message;
-    events.lost(`system bus: ${err.message}`);
-  };
-  bus.on('error', onError);
-
+  const onSignal: { current(msg: Message): void } = { current: () => undefined };
   const withTimeout = <T>(p: Promise<T>, what: string) =>
     Promise.race([
       p,
       broken,
       new Promise<never>((_, reject) => setTimeout(() => reject(new DbusUnavailableError(`${what} timed out after ${timeoutMs} ms`)), timeoutMs).unref()),
     ]);
+
+  let ready = false;
+  const opening = openDbusConnection(address === undefined ? SYSTEM_BUS_SOCKET : socketPathOf(address), {
+    signal: (msg) => onSignal.current(msg),
+    closed: (reason) => {
+      rejectEarly(new Error(reason));
+      // Before the source is handed out, the caller gets the error (and falls back) instead.
+      if (!ready || failed !== null) return;
+      failed = reason;
+      events.lost(`system bus: ${reason}`);
+    },
+  });
+  const conn = await withTimeout(opening, 'connecting to the system bus').catch((err: Error) => {
+    // A connection that completes after the timeout must not linger.
+    opening.then((c) => c.stop(), () => undefined);
+    throw new DbusUnavailableError(`system bus unavailable: ${err.message}`);
+  });
+  const call = async (path: string, iface: string, member: string, args: string[] = []) =>
+    (await conn.call({ destination: SYSTEMD, path, interface: iface, member, args })).body;
+
   try {
     await withTimeout(call(MANAGER_PATH, MANAGER, 'Subscribe'), 'Subscribe');
     await withTimeout(
-      bus.call(
-        new dbus.Message({
-          destination: 'org.freedesktop.DBus',
-          path: '/org/freedesktop/DBus',
-          interface: 'org.freedesktop.DBus',
-          member: 'AddMatch',
-          signature: 's',
-          body: [`type='signal',sender='${SYSTEMD}',interface='${PROPERTIES}',member='PropertiesChanged',path_namespace='${MANAGER_PATH}/unit'`],
-        }),
-      ),
+      conn.call({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'AddMatch',
+        args: [`type='signal',sender='${SYSTEMD}',interface='${PROPERTIES}',member='PropertiesChanged',path_namespace='${MANAGER_PATH}/unit'`],
+      }),
       'AddMatch',
     );
   } catch (err) {
-    bus.disconnect();
+    conn.stop();
     throw new DbusUnavailableError(`systemd D-Bus API unavailable: ${(err as Error).message}`);
   }
 
@@ -132,18 +140,18 @@ export async function startDbusSource(events: SourceEvents, log: Logger, timeout
   const pathOf = new Map<string, string>();
 
   async function readAll(unit: string, path: string): Promise<Raw> {
-    const [unitProps] = (await call(path, PROPERTIES, 'GetAll', 's', [UNIT])) as [Raw];
+    const [unitProps] = (await call(path, PROPERTIES, 'GetAll', [UNIT])) as [Raw];
     const typeIface = TYPE_INTERFACE[unit.slice(unit.lastIndexOf('.') + 1)];
-    const typeProps = typeIface === undefined ? {} : ((await call(path, PROPERTIES, 'GetAll', 's', [typeIface]))[0] as Raw);
-    return { ...typeProps, ...unitProps };
+    const typeProps = typeIface === undefined ? {} : ((await call(path, PROPERTIES, 'GetAll', [typeIface]))[0] as Raw);
+    return wantedOnly({ ...typeProps, ...unitProps });
   }
 
-  bus.on('message', (msg) => {
-    if (msg.type !== dbus.MessageType.SIGNAL || msg.member !== 'PropertiesChanged' || msg.path === undefined) return;
+  onSignal.current = (msg) => {
+    if (msg.type !== MessageType.Signal || msg.member !== 'PropertiesChanged' || msg.path === undefined) return;
     const entry = byPath.get(msg.path);
     if (entry === undefined) return;
     const [, changed, invalidated] = msg.body as [string, Raw, string[]];
-    Object.assign(entry.raw, changed);
+    Object.assign(entry.raw, wantedOnly(changed));
     // systemd invalidates (rather than sends) some properties on every change; re-reading all of
     // them each time was most of the agent's CPU on a crash. Only the ones we report matter.
     if (invalidated.some((name) => WANTED.has(name))) {
@@ -158,8 +166,9 @@ export async function startDbusSource(events: SourceEvents, log: Logger, timeout
       return;
     }
     events.change(entry.unit, toProps(entry.raw));
-  });
+  };
 
+  ready = true;
   return {
     kind: 'dbus',
     async setUnits(units) {
@@ -173,7 +182,7 @@ export async function startDbusSource(events: SourceEvents, log: Logger, timeout
       for (const unit of wanted) {
         if (pathOf.has(unit)) continue;
         // LoadUnit also answers for units that do not exist (LoadState "not-found").
-        const [path] = (await call(MANAGER_PATH, MANAGER, 'LoadUnit', 's', [unit])) as [string];
+        const [path] = (await call(MANAGER_PATH, MANAGER, 'LoadUnit', [unit])) as [string];
         const raw = await readAll(unit, path);
         pathOf.set(unit, path);
         byPath.set(path, { unit, raw });
@@ -186,8 +195,8 @@ export async function startDbusSource(events: SourceEvents, log: Logger, timeout
       return entry === undefined ? undefined : toProps(entry.raw);
     },
     async stop() {
-      bus.off('error', onError);
-      bus.disconnect();
+      failed = 'stopped';
+      conn.stop();
     },
   };
 }

@@ -16,7 +16,7 @@ function listUnits(args: string[], timeoutMs: number): Promise<string[]> {
 export function parseListUnits(text: string): string[] {
   return text
     .split('\n')
-    .map((line) => line.replace(/^[●*\s]+/, '').split(/\s+/)[0] ?? '')
+    .map((line) => line.replace(/^[\u25CF*\s]+/, '').split(/\s+/)[0] ?? '')
     .filter((u) => u.length > 0);
 }
 

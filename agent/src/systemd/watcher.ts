@@ -12,6 +12,7 @@ import type { Logger, ServiceState } from '@sitrep/schemas';
 import { readCgroupUsage } from './cgroup-usage.js';
 import { startDbusSource, type SourceEvents, type UnitSource } from './dbus-source.js';
 import { startShowSource } from './show-source.js';
+import { observe, transitionsOf, type Step } from './transitions.js';
 import { exitOf, runState, type RunState, type UnitProps } from './unit-props.js';
 
 export interface UnitSpec {
@@ -67,6 +68,9 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
   const debounceMs = opts.debounceMs ?? 25;
   let specs: UnitSpec[] = [];
   const props = new Map<string, UnitProps>();
+  // Run states passed through since the last evaluation, and the properties at that evaluation.
+  const seen = new Map<string, Step[]>();
+  const evaluated = new Map<string, UnitProps>();
   const published = new Map<string, ServiceState>();
   const cpuSample = new Map<string, { nsec: number; at: number; percent: number | null }>();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -76,6 +80,9 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
   const events: SourceEvents = {
     change(unit, p) {
       props.set(unit, p);
+      const steps = seen.get(unit) ?? [];
+      observe(steps, p);
+      seen.set(unit, steps);
       if (timers.has(unit)) return;
       timers.set(
         unit,
@@ -154,12 +161,14 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
     if (spec === undefined || p === undefined || stopped) return;
     const state = toState(spec, p);
     const before = reported.get(unit);
+    const steps = transitionsOf(before, seen.get(unit) ?? [], evaluated.get(unit), p);
+    seen.delete(unit);
+    evaluated.set(unit, p);
     if (before !== state.state) {
       reported.set(unit, state.state);
       saveReported(opts.statePath, reported, log);
-      // A unit seen for the first time has no "from": its state is published, not a transition.
-      if (before !== undefined) opts.onTransition({ unit, from: before, to: state.state, expect: spec.expect, props: p });
     }
+    for (const step of steps) opts.onTransition({ unit, from: step.from, to: step.to, expect: spec.expect, props: step.props });
     const last = published.get(unit);
     if (last === undefined || SIGNIFICANT.some((k) => last[k] !== state[k])) publish(state);
   }
@@ -179,6 +188,8 @@ export async function startUnitWatcher(opts: UnitWatcherOptions): Promise<UnitWa
       specs = [...next];
       for (const unit of removed) {
         props.delete(unit);
+        seen.delete(unit);
+        evaluated.delete(unit);
         published.delete(unit);
         cpuSample.delete(unit);
         reported.delete(unit);

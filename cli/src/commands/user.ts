@@ -113,12 +113,12 @@ export async function nodeCommand(argv: string[]): Promise<void> {
   process.stdout.write(
     [
       `enrolled node ${node} as ${username}.`,
-      `Copy deploy/install-agent.sh, deploy/sitrep-agent.service and deploy/dist/sitrep-agent.mjs`,
+      `Copy deploy/install-agent.sh, deploy/sitrep-agent.service and deploy/dist/sitrep-agent.cjs`,
       `(\`pnpm --filter @sitrep/deploy build:agent\`) to ${node}, then run there as root, in that directory:`,
       '',
       // umask first: the file is never readable by others, not even between create and chmod.
       `  (umask 077 && printf '%s' '${password}' > ${file})`,
-      `  bash install-agent.sh --artifact sitrep-agent.mjs --hub ${hub} --node ${node} --password-file ${file}`,
+      `  bash install-agent.sh --artifact sitrep-agent.cjs --hub ${hub} --node ${node} --password-file ${file}`,
       '',
       '(the password is shown once; install-agent.sh keeps it in /etc/sitrep, you may delete the file after)',
       '',
