@@ -88,14 +88,17 @@ export function startHomeAssistant(o: HomeAssistantOptions): HomeAssistant {
     if (!force && payload === lastPayload) return;
     lastPayload = payload;
     const gone = Object.keys(tombstones).filter((k) => !(k in removed));
+    // Recorded when sent, not when acknowledged: the next announce may come before the PUBACK and
+    // must compute its tombstones from this one. A send that fails loses nothing: the components it
+    // deleted stay in `removed` as tombstones, and the next (re)connect announces everything again.
+    published = current;
+    removed = tombstones;
+    writePublished(o.stateDir, { deviceTopic: configTopic, components: published, removed });
     client.publish(configTopic, payload, RETAINED, (err) => {
       if (err) {
         lastPayload = '';
         return log.warn('Home Assistant discovery not published', { error: err.message });
       }
-      published = current;
-      removed = tombstones;
-      writePublished(o.stateDir, { deviceTopic: configTopic, components: published, removed });
       if (gone.length > 0) log.info('Home Assistant entities removed', { components: gone.join(',') });
     });
   }
