@@ -130,9 +130,9 @@ describe('sitrep broker export-mosquitto', () => {
     expect(pbkdf2Sync(viewer, Buffer.from(salt!, 'base64'), 10_000, 64, 'sha512').toString('base64')).toBe(hash);
 
     const acl = readFileSync(join(out, 'acl'), 'utf8');
-    expect(acl).toContain('user alice\ntopic read sitrep/v1/#\ntopic write sitrep/v1/hub/query/+\n');
-    expect(acl).toContain('user ha\ntopic read sitrep/v1/#\ntopic write sitrep/v1/nodes/+/cmd\ntopic write sitrep/v1/hub/query/+\n');
-    expect(acl).toContain('user agent-web-1\ntopic read sitrep/v1/nodes/web-1/cmd\ntopic read sitrep/v1/hub/projector/status\ntopic write sitrep/v1/nodes/web-1/status\n');
+    expect(acl).toContain('user alice\ntopic read sitrep/v1/#\ntopic read homeassistant/#\ntopic write sitrep/v1/hub/query/+\n');
+    expect(acl).toContain('user ha\ntopic read sitrep/v1/#\ntopic read homeassistant/#\ntopic write sitrep/v1/nodes/+/cmd\ntopic write sitrep/v1/hub/query/+\ntopic write homeassistant/status\n');
+    expect(acl).toContain('user agent-web-1\ntopic read sitrep/v1/nodes/web-1/cmd\ntopic read sitrep/v1/hub/projector/status\ntopic read homeassistant/status\ntopic write sitrep/v1/nodes/web-1/status\n');
     expect(acl).not.toMatch(/user agent-web-1\n(topic .*\n)*topic write sitrep\/v1\/nodes\/web-1\/cmd\n/);
     expect(readFileSync(join(out, 'mosquitto.conf'), 'utf8')).toContain(`password_file ${join(out, 'passwd')}\nacl_file ${join(out, 'acl')}\n`);
   }, SLOW);
