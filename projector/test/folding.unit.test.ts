@@ -31,6 +31,23 @@ describe('transitions and hourly buckets', () => {
     expect(r.ratio).toBeCloseTo(80 / 90, 10);
   });
 
+  it('bounds the hours one event may fill when an agent clock is decades off, and never throws on absurd timestamps', () => {
+    const f = fixture();
+    f.set(T0);
+    // A dead RTC battery: the host booted in 1970, then NTP fixed the clock.
+    f.event(changed('n1', 'web.service', 'stopped', 'running', 5_000));
+    f.event(changed('n1', 'web.service', 'running', 'failed', T0));
+    const hours = () => (f.db.prepare('SELECT count(*) AS n FROM service_hourly').get() as { n: number }).n;
+    expect(hours()).toBeLessThanOrEqual(400 * 24 + 2);
+    expect(hours()).toBeGreaterThan(400 * 24 - 2);
+    // A clock far in the future counts at most a day past arrival.
+    const before = hours();
+    expect(f.event(changed('n1', 'web.service', 'failed', 'running', 2 ** 53 - 1)).kind).toBe('folded');
+    expect(hours() - before).toBeLessThanOrEqual(25);
+    const r = hourlyRatios(f.db, { node: 'n1', service: 'web.service', from: 0, to: 2 ** 53, now: T0 + H });
+    expect(r.hours.length).toBeLessThanOrEqual(400 * 24 + 30);
+  });
+
   it('is idempotent: the same events twice change nothing', () => {
     const f = fixture();
     const events = [started('n1', T0), changed('n1', 'a.service', 'running', 'failed', T0 + 1000), changed('n1', 'a.service', 'failed', 'running', T0 + 5000)];

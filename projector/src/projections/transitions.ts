@@ -10,6 +10,15 @@ import type { Db, LoggedEvent, Projection } from './projection.js';
 import { isHealthy } from './services.js';
 
 const HOUR = 3_600_000;
+/**
+ * The hourly buckets trust an agent's clock only so far: a host whose clock is years off (a dead
+ * RTC battery boots in 1970, a typo sets 2090) would otherwise make one event split into hundreds
+ * of thousands of hours. Time is counted up to at most a day past when the event arrived, and one
+ * state's span over at most 400 days (older hours are beyond any chart). The transitions row keeps
+ * the event's own ts; `receivedAt` is in the log, so a rebuild clamps exactly as live folding did.
+ */
+const MAX_AHEAD_MS = 86_400_000;
+const MAX_SPAN_MS = 400 * 86_400_000;
 
 export const transitions: Projection = {
   name: 'transitions',
@@ -127,20 +136,21 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     const prev = timelines.get(k);
     const expect = d.expect ?? prev?.expect ?? 'running';
     rows.push(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
+    const at = Math.min(e.ts, e.receivedAt + MAX_AHEAD_MS);
     // Clock skew can put an event before the previous one: never count negative time.
-    if (prev !== undefined && e.ts > prev.since) {
+    if (prev !== undefined && at > prev.since) {
       const healthy = isHealthy(prev.state, prev.expect);
-      for (let start = prev.since; start < e.ts; ) {
+      for (let start = Math.max(prev.since, at - MAX_SPAN_MS); start < at; ) {
         const hour = Math.floor(start / HOUR) * HOUR;
-        const end = Math.min(e.ts, hour + HOUR);
+        const end = Math.min(at, hour + HOUR);
         const b = bucket(e.node, d.service, k, hour);
         b.healthyMs += healthy ? end - start : 0;
         b.totalMs += end - start;
         start = end;
       }
     }
-    bucket(e.node, d.service, k, Math.floor(e.ts / HOUR) * HOUR).transitions++;
-    timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? e.ts, e.ts) });
+    bucket(e.node, d.service, k, Math.floor(at / HOUR) * HOUR).transitions++;
+    timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? at, at) });
   }
   insertRows(
     db,
@@ -210,7 +220,8 @@ export function hourlyRatios(db: Db, q: { node: string; service: string; from: n
   const open = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(q.node, q.service) as Timeline | undefined;
   if (open !== undefined) {
     const healthy = isHealthy(open.state, open.expect);
-    for (let start = Math.max(open.since, from); start < Math.min(q.now, q.to); ) {
+    // The open interval over at most the span the buckets keep (a clock that said 1970 once).
+    for (let start = Math.max(open.since, from, Math.min(q.now, q.to) - MAX_SPAN_MS); start < Math.min(q.now, q.to); ) {
       const hour = Math.floor(start / HOUR) * HOUR;
       const end = Math.min(q.now, q.to, hour + HOUR);
       const b = byHour.get(hour) ?? { healthyMs: 0, totalMs: 0, transitions: 0 };
