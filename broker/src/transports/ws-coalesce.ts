@@ -3,8 +3,9 @@
  * mqtt-packet) writes each packet in pieces (header, topic, id, payload) and `ws` turns every
  * write into a frame, so a browser receiving retained state got three to four frames per
  * message, each one event for it to dispatch. Writes are corked and sent together once the
- * burst pauses (a timer turn, about 1 ms) or once `FRAME_BYTES` are buffered; MQTT over
- * WebSocket allows packets to span and share messages [MQTT-6.0.0-2].
+ * burst pauses for a timer turn (about 1 ms), once it has been held `MAX_HOLD_MS`, or once
+ * `FRAME_BYTES` are buffered; MQTT over WebSocket allows packets to span and share messages
+ * [MQTT-6.0.0-2].
  *
  * Why a timer turn and not the tick: aedes sends retained messages one per `setImmediate` turn
  * (it waits for each write's callback), so corking for one tick still gave one frame per
@@ -17,6 +18,8 @@ import { createWebSocketStream, type WebSocket } from 'ws';
 
 /** Buffered bytes at which a burst is sent without waiting for it to pause. */
 export const FRAME_BYTES = 64 * 1024;
+/** The longest a burst that keeps writing is held back, ms. A lone write waits one timer turn. */
+export const MAX_HOLD_MS = 8;
 
 export function coalescingWebSocketStream(ws: WebSocket): Duplex {
   // The high-water mark above FRAME_BYTES: writes keep returning true (aedes keeps writing)
@@ -29,17 +32,30 @@ export function coalescingWebSocketStream(ws: WebSocket): Duplex {
   };
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let burstStart = 0;
+  let wroteSinceCheck = false;
   const flush = () => {
     if (timer === null) return;
     clearTimeout(timer);
     timer = null;
     stream.uncork();
   };
+  // Checked every timer turn: a burst still writing is held a little longer, up to MAX_HOLD_MS.
+  const check = () => {
+    if (wroteSinceCheck && performance.now() - burstStart < MAX_HOLD_MS) {
+      wroteSinceCheck = false;
+      timer = setTimeout(check, 0);
+      return;
+    }
+    flush();
+  };
   stream.write = ((...args: unknown[]) => {
     if (timer === null) {
       stream.cork();
-      timer = setTimeout(flush, 0);
-    }
+      burstStart = performance.now();
+      wroteSinceCheck = false;
+      timer = setTimeout(check, 0);
+    } else wroteSinceCheck = true;
     const ok = write(...args);
     if (stream.writableLength >= FRAME_BYTES) flush();
     return ok;
