@@ -1,6 +1,6 @@
 /** The shared flush clock: one run per interval for every batch, an interval that follows the cost. */
-import { describe, expect, it } from 'vitest';
-import { createBatch, createFlushClock, type FlushClockOptions } from '../src/composables/batch.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createBatch, createFlushClock, FLUSH_CLOCK, type FlushClockOptions } from '../src/composables/batch.js';
 
 /** A hand-driven clock: timers and render completions are fired by the test. */
 function manual() {
@@ -83,5 +83,38 @@ describe('createFlushClock', () => {
     batch.push(2);
     m.fireTimer();
     expect(seen).toEqual([[2]]);
+  });
+});
+
+describe('FLUSH_CLOCK.afterRender', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('does not wait forever for a frame a hidden tab never gets', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('requestAnimationFrame', () => 0);
+    let done = 0;
+    FLUSH_CLOCK.afterRender(() => (done += 1));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(done).toBe(1);
+  });
+
+  it('calls back once, after the frame, when the frame comes', async () => {
+    vi.useFakeTimers();
+    const frames: (() => void)[] = [];
+    vi.stubGlobal('requestAnimationFrame', (f: () => void) => frames.push(f));
+    let done = 0;
+    FLUSH_CLOCK.afterRender(() => (done += 1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(frames).toHaveLength(1);
+    frames[0]?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(done).toBe(1);
   });
 });

@@ -24,14 +24,26 @@ export interface FlushClockOptions {
   readonly afterRender: (done: () => void) => void;
 }
 
+/** A hidden tab gets no animation frames: past this, the flush counts as rendered anyway. */
+const FRAME_WAIT_MS = 1000;
+
 /**
  * Waits for Vue's render of the flush, then for the browser's frame (style, layout, paint), which
- * cost more than the JavaScript when thousands of cells change.
+ * cost more than the JavaScript when thousands of cells change. Without the time limit a hidden
+ * tab would stop folding and keep every message in memory until it is shown again.
  */
 const afterVueAndFrame = (done: () => void) => {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    clearTimeout(limit);
+    done();
+  };
+  const limit = setTimeout(once, FRAME_WAIT_MS);
   void nextTick(() => {
-    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(done, 0));
-    else done();
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(once, 0));
+    else once();
   });
 };
 
