@@ -73,6 +73,24 @@ describe('createFlushClock', () => {
     expect(cycle(960)).toBe(500);
   });
 
+  it('runs the other batches and keeps ticking when one flush throws', () => {
+    const m = manual();
+    const clock = createFlushClock(m.opts);
+    const seen: number[][] = [];
+    const bad = createBatch<number>(() => {
+      throw new Error('fold failed');
+    }, clock);
+    const good = createBatch<number>((xs) => void seen.push(xs), clock);
+    bad.push(1);
+    good.push(2);
+    expect(() => m.fireTimer()).toThrow('fold failed');
+    expect(seen).toEqual([[2]]);
+    m.render();
+    good.push(3);
+    m.fireTimer();
+    expect(seen).toEqual([[2], [3]]);
+  });
+
   it('drops the run of a batch cleared before its turn (a reconnect resets the feed)', () => {
     const m = manual();
     const clock = createFlushClock(m.opts);

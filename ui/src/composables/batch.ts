@@ -72,7 +72,15 @@ export function createFlushClock(opts: FlushClockOptions = FLUSH_CLOCK): Schedul
     const runs = queue;
     queue = [];
     const t0 = opts.now();
-    for (const run of runs) run();
+    // Each run on its own: a batch whose run was skipped would never be scheduled again.
+    const errors: unknown[] = [];
+    for (const run of runs) {
+      try {
+        run();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
     opts.afterRender(() => {
       const cost = opts.now() - t0;
       delay = Math.min(opts.maxMs, Math.max(opts.minMs, (cost * (1 - opts.share)) / opts.share));
@@ -80,6 +88,7 @@ export function createFlushClock(opts: FlushClockOptions = FLUSH_CLOCK): Schedul
       // Items pushed while this flush was rendering wait for the next interval.
       if (queue.length > 0) arm();
     });
+    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'flushes failed');
   };
   const arm = () => {
     armed = true;
