@@ -37,6 +37,16 @@ describe('coalescingWebSocketStream', () => {
     expect(received.map(String)).toEqual(['abcdefghijklmnopqrst']);
   });
 
+  it('sends what it holds before the stream is destroyed (a refusing CONNACK, then close)', async () => {
+    const { ws, received } = await pair();
+    const stream = coalescingWebSocketStream(ws);
+    const closed = once(client!, 'close');
+    stream.write(Buffer.from('connack'));
+    stream.destroy();
+    await closed;
+    expect(received.map(String)).toEqual(['connack']);
+  });
+
   it('sends a frame once FRAME_BYTES are buffered, without waiting for the burst to end', async () => {
     const { ws, received } = await pair();
     const stream = coalescingWebSocketStream(ws);

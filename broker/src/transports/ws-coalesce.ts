@@ -60,12 +60,18 @@ export function coalescingWebSocketStream(ws: WebSocket): Duplex {
     if (stream.writableLength >= FRAME_BYTES) flush();
     return ok;
   }) as typeof stream.write;
-  // Anything still corked goes out before the stream ends.
+  // Anything still held goes out before the stream ends or is destroyed: aedes destroys the
+  // connection right after writing a refusing CONNACK [MQTT-3.2.2-5], which must still arrive.
   const end = stream.end.bind(stream) as (...args: unknown[]) => Duplex;
   stream.end = ((...args: unknown[]) => {
     flush();
     return end(...args);
   }) as typeof stream.end;
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = ((error?: Error) => {
+    flush();
+    return destroy(error);
+  }) as typeof stream.destroy;
   stream.once('close', () => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
