@@ -7,6 +7,7 @@ import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import { createHaTopics, type HaTopics, type Logger, type Topics } from '@sitrep/schemas';
 import type { Identity } from '@sitrep/schemas/config';
 import type { CommandRate } from '../limits/commands.js';
+import { atGrantedQos, type GrantedSubscriptions } from '../delivery/retained-qos.js';
 import { canPublish, canReceive, canSubscribe, type Decision } from './acl.js';
 import type { IdentityStore } from './identities.js';
 
@@ -117,7 +118,7 @@ export function createAuth({ identities, topics: t, ha = createHaTopics(), log, 
     authorizeForward(client, packet) {
       const identity = who.get(client);
       const decision: Decision = identity === undefined ? { ok: false, reason: 'no identity' } : canReceive(identity, packet.topic, t, ha);
-      if (decision.ok) return packet;
+      if (decision.ok) return atGrantedQos((client as Client & { subscriptions?: GrantedSubscriptions }).subscriptions, packet);
       log.warn('forward denied', { client: client.id, username: identity?.username, role: identity?.role, topic: packet.topic, reason: decision.reason });
       return null;
     },
