@@ -10,15 +10,18 @@
  * afterwards (same host, same clock): agent publish to projector ingest, broker included.
  * Loss: for every node, the log must hold seq 1..lastSeq exactly (the simulator knows lastSeq).
  * The fleet runs on the same 2 cores as the hub, so the hub gets less than the whole machine: a
- * pessimistic figure. Figures go to results/hub-capacity.json.
+ * pessimistic figure. The same steps then run against Mosquitto (Debian package) with `sitrep
+ * projector` as a separate process, for comparison (`--no-mosquitto` skips it). Figures go to
+ * results/hub-capacity.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSitrepHub, type CapacityTarget } from './hub-capacity/targets.js';
+import { nodeIds } from '@sitrep/simulator';
+import { mosquittoAndProjector, sitrepHub, type TargetKind } from './hub-capacity/targets.js';
 import { runStep, type StepResult } from './hub-capacity/step.js';
 
-const USAGE = `hub-capacity [--nodes 500,1000,2000] [--window SEC] [--warmup SEC] [--services M] [--interval SEC] [--failure-rate P] [--max-minutes N]`;
+const USAGE = `hub-capacity [--nodes 500,1000,2000] [--window SEC] [--warmup SEC] [--services M] [--interval SEC] [--failure-rate P] [--max-minutes N] [--no-mosquitto]`;
 
 function option(name: string, fallback: string): string {
   const args = process.argv.slice(2);
@@ -55,9 +58,14 @@ const settings = {
 const deadline = Date.now() + bounded('max-minutes', 30, 1, 120) * 60_000;
 const log = (s: string) => console.error(`[hub-capacity] ${s}`);
 
-const targets: { name: string; start: () => Promise<CapacityTarget> }[] = [{ name: 'sitrep hub (aedes + projector)', start: startSitrepHub }];
+const targets: TargetKind[] = process.argv.includes('--no-mosquitto') ? [sitrepHub] : [sitrepHub, mosquittoAndProjector];
 const results: { target: string; steps: StepResult[] }[] = [];
 for (const target of targets) {
+  const why = target.unavailable();
+  if (why !== null) {
+    log(`${target.name}: skipped (${why})`);
+    continue;
+  }
   const done: StepResult[] = [];
   results.push({ target: target.name, steps: done });
   for (const nodes of steps) {
@@ -66,7 +74,7 @@ for (const target of targets) {
       break;
     }
     log(`${target.name}: ${nodes} nodes x ${settings.services} services every ${settings.intervalSec} s`);
-    const r = await runStep(await target.start(), { nodes, ...settings }, log);
+    const r = await runStep(await target.start(nodeIds(nodes)), { nodes, ...settings }, log);
     done.push(r);
     log(`  -> ${r.sustained ? 'sustained' : 'NOT sustained'}: lag p99 ${r.lag?.p99 ?? '-'} ms, lost ${r.lost}, hub ${r.hubCpuPercent}% CPU, ${r.hubRssMiB} MiB`);
     if (!r.sustained) break;

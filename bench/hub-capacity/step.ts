@@ -1,7 +1,7 @@
 /** One capacity step: connect a fleet, warm up, measure a window, drain, and read the log. */
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { enrollSimulatedNodes, nodeIds, startFleet } from '@sitrep/simulator';
+import { startFleet } from '@sitrep/simulator';
 import { distribution, type Distribution } from '../agent-systemd/stats.js';
 import type { CapacityTarget } from './targets.js';
 
@@ -42,8 +42,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: string) => void): Promise<StepResult> {
   try {
-    const ids = nodeIds(s.nodes);
-    const { creds } = await enrollSimulatedNodes(target.dataDir, ids);
+    const creds = target.creds;
     const t0 = Date.now();
     const fleet = await startFleet({
       url: target.mqttUrl,

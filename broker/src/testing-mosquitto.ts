@@ -32,6 +32,7 @@ export function freePort(): Promise<number> {
 
 export interface RunningMosquitto {
   url: string;
+  pid: number | undefined;
   wsUrl: string;
   output(): string;
   close(): Promise<void>;
@@ -86,6 +87,7 @@ export async function startMosquitto(opts: { binary: string; dir: string; passwo
   });
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
     output: () => out,
     async close() {
