@@ -21,7 +21,7 @@ import { nodeIds } from '@sitrep/simulator';
 import { mosquittoAndProjector, sitrepHub, type TargetKind } from './hub-capacity/targets.js';
 import { runStep, type StepResult } from './hub-capacity/step.js';
 
-const USAGE = `hub-capacity [--nodes 500,1000,2000] [--window SEC] [--warmup SEC] [--services M] [--interval SEC] [--failure-rate P] [--max-minutes N] [--no-mosquitto]`;
+const USAGE = `hub-capacity [--nodes 500,1000,2000] [--window SEC] [--warmup SEC] [--services M] [--interval SEC] [--failure-rate P] [--max-minutes N] [--targets sitrep,mosquitto] [--no-mosquitto]`;
 
 function option(name: string, fallback: string): string {
   const args = process.argv.slice(2);
@@ -58,7 +58,8 @@ const settings = {
 const deadline = Date.now() + bounded('max-minutes', 30, 1, 120) * 60_000;
 const log = (s: string) => console.error(`[hub-capacity] ${s}`);
 
-const targets: TargetKind[] = process.argv.includes('--no-mosquitto') ? [sitrepHub] : [sitrepHub, mosquittoAndProjector];
+const chosen = option('targets', process.argv.includes('--no-mosquitto') ? 'sitrep' : 'sitrep,mosquitto').split(',');
+const targets: TargetKind[] = [...(chosen.includes('sitrep') ? [sitrepHub] : []), ...(chosen.includes('mosquitto') ? [mosquittoAndProjector] : [])];
 const results: { target: string; steps: StepResult[] }[] = [];
 for (const target of targets) {
   const why = target.unavailable();

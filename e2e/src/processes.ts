@@ -70,5 +70,5 @@ export function startBrokerChild(o: { dataDir: string; port: number; args?: stri
 export function startProjectorChild(o: { url: string; username: string; password: string; dbPath: string; dir: string }): Promise<Child> {
   const passwordFile = join(o.dir, `${o.username}.password`);
   writeFileSync(passwordFile, `${o.password}\n`, { mode: 0o600 });
-  return spawn(['projector', '--broker', o.url, '--username', o.username, '--password-file', passwordFile, '--db', o.dbPath], /connected/, 'sitrep projector');
+  return spawn(['projector', '--broker', o.url, '--username', o.username, '--password-file', passwordFile, '--db', o.dbPath], /consuming/, 'sitrep projector');
 }

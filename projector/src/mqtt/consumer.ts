@@ -127,12 +127,17 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     client.publish(t.projectorStatus(), status('online'), { qos: 1, retain: true });
     // With clean: false mqtt.js resubscribes only when the broker lost the session (NOTES-mqtt.md).
     if (connack.sessionPresent) {
+      log.info('consuming', { session: 'kept by the broker' });
       markReady();
       return;
     }
     client.subscribe(consumerFilters(t), { qos: 1 }, (err) => {
       if (err) log.error('subscribe failed', { error: err.message });
-      else markReady();
+      else {
+        // From here on the broker queues everything for this session: what a starter waits for.
+        log.info('consuming', { session: 'new' });
+        markReady();
+      }
     });
   });
   client.on('close', () => {
