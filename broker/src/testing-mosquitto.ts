@@ -49,6 +49,8 @@ export async function startMosquitto(opts: { binary: string; dir: string; passwo
       'allow_anonymous false',
       `password_file ${opts.passwordFile}`,
       `acl_file ${opts.aclFile}`,
+      // As `sitrep broker export-mosquitto` writes it: the default 1000 drops a fleet's bursts.
+      'max_queued_messages 100000',
       'persistence false',
       // Run as root (CI), Mosquitto would switch to user mosquitto and lose access to the 0600
       // files of the test; `user root` keeps the current user. Ignored when not run as root.

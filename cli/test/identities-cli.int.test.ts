@@ -134,7 +134,7 @@ describe('sitrep broker export-mosquitto', () => {
     expect(acl).toContain('user ha\ntopic read sitrep/v1/#\ntopic read homeassistant/#\ntopic write sitrep/v1/nodes/+/cmd\ntopic write sitrep/v1/hub/query/+\ntopic write homeassistant/status\n');
     expect(acl).toContain('user agent-web-1\ntopic read sitrep/v1/nodes/web-1/cmd\ntopic read sitrep/v1/hub/projector/status\ntopic read homeassistant/status\ntopic write sitrep/v1/nodes/web-1/status\n');
     expect(acl).not.toMatch(/user agent-web-1\n(topic .*\n)*topic write sitrep\/v1\/nodes\/web-1\/cmd\n/);
-    expect(readFileSync(join(out, 'mosquitto.conf'), 'utf8')).toContain(`password_file ${join(out, 'passwd')}\nacl_file ${join(out, 'acl')}\n`);
+    expect(readFileSync(join(out, 'mosquitto.conf'), 'utf8')).toContain(`password_file ${join(out, 'passwd')}\nacl_file ${join(out, 'acl')}\nmax_queued_messages 100000\n`);
   }, SLOW);
 });
 

@@ -130,6 +130,10 @@ export async function exportMosquitto(opts: ExportOptions): Promise<ExportResult
       'allow_anonymous false',
       `password_file ${passwordFile}`,
       `acl_file ${aclFile}`,
+      // Mosquitto's default (1000) drops QoS 1 messages for a client whose queue is full, online or
+      // not: a fleet's reconnect burst (every agent's retained state at once) overflows it and the
+      // projector silently misses events. sitrep's embedded broker bounds the queue at 100k too.
+      'max_queued_messages 100000',
       '',
     ].join('\n'),
     0o644,
