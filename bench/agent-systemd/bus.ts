@@ -4,7 +4,7 @@
  * event-driven (checked on each arrival, no polling), so a latency is arrival minus the mark.
  */
 import type { MqttClient } from 'mqtt';
-import { topicMatches, type DecodeResult } from '@sitrep/schemas';
+import { topicMatches, type Decoder } from '@sitrep/schemas';
 
 export interface Arrival {
   topic: string;
@@ -13,9 +13,7 @@ export interface Arrival {
   at: number;
 }
 
-export interface Decoder<T> {
-  decode(payload: Uint8Array): DecodeResult<T>;
-}
+export type { Decoder } from '@sitrep/schemas';
 
 export interface Bus {
   readonly messages: readonly Arrival[];

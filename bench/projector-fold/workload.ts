@@ -8,6 +8,7 @@
  * 10 % CheckCompleted, 8 % CommandCompleted, 2 % AgentStarted (a restart: new session, seq goes on).
  */
 import type { AgentEvent, Topics } from '@sitrep/schemas';
+import { seededRandom } from '@sitrep/simulator';
 
 export interface WorkloadOptions {
   nodes: number;
@@ -49,18 +50,6 @@ export interface WorkloadStats {
   payloadBytes: number;
 }
 
-/** mulberry32: small, fast, good enough to make a workload reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const RUN_STATES = ['running', 'stopped', 'failed'] as const;
 type RunState = (typeof RUN_STATES)[number];
 const SERVICE_NAMES = ['nginx', 'postgresql', 'redis-server', 'docker', 'sshd', 'cron', 'app-api', 'app-worker', 'node-exporter', 'chronyd'];
@@ -93,7 +82,7 @@ const NO_PAYLOAD = Buffer.alloc(0);
  * messages carry the event only (an empty payload): for writing log rows directly.
  */
 export function fleetWorkload(topics: Topics, total: number, opts: WorkloadOptions = DEFAULT_WORKLOAD, payloads = true) {
-  const rnd = prng(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const stats: WorkloadStats = { byType: {}, outOfOrder: 0, withLastLines: 0, payloadBytes: 0 };
   const nodes: NodeState[] = Array.from({ length: opts.nodes }, (_, i) => {
     const services = Array.from({ length: opts.servicesPerNode }, (_, k) =>

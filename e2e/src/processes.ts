@@ -4,7 +4,6 @@
  * restart would do.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { SITREP_BIN } from './hub-process.js';
@@ -19,16 +18,7 @@ export interface Child {
 }
 
 /** A loopback port free right now (to restart a broker on the same port, the port must be fixed). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '@sitrep/broker/testing';
 
 function spawn(args: string[], ready: RegExp, what: string, timeoutMs = 30_000): Promise<Child> {
   const child = execa('node', [SITREP_BIN, ...args], { all: true, reject: false, env: { NODE_ENV: 'test' } });

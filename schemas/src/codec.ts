@@ -11,6 +11,11 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** The decoding side of a codec alone: what a consumer of one payload type needs. */
+export interface Decoder<T> {
+  decode(payload: Uint8Array | string, maxBytes?: number): DecodeResult<T>;
+}
+
 export interface Codec<S extends TSchema> {
   readonly name: string;
   readonly schema: S;

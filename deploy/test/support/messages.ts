@@ -4,7 +4,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { waitFor } from '@sitrep/broker/testing';
-import { topicMatches, type DecodeResult } from '@sitrep/schemas';
+import { topicMatches, type Decoder } from '@sitrep/schemas';
 
 export interface Received {
   topic: string;
@@ -12,10 +12,7 @@ export interface Received {
   retain: boolean;
 }
 
-/** What the recorder needs of a codec from `codecs` in @sitrep/schemas. */
-export interface Decoder<T> {
-  decode(payload: Uint8Array): DecodeResult<T>;
-}
+export type { Decoder } from '@sitrep/schemas';
 
 export interface Recorder {
   readonly messages: readonly Received[];
