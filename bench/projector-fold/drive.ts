@@ -11,14 +11,25 @@
  *   writes, to build a large log quickly for a rebuild (no projection is folded);
  * - `ceiling`: per-message work without any fold (decode only, or decode + log append).
  */
-import { codecs, createLogger, type Topics } from '@sitrep/schemas';
-import type { Db } from '@sitrep/projector';
+import { codecs, createLogger, type AgentEvent, type Topics } from '@sitrep/schemas';
+import { subjectOf, type Db } from '@sitrep/projector';
 import type { Message } from './workload.js';
 
 export type Api = typeof import('@sitrep/projector');
 
-/** The row appendAgentEvents writes (projector/src/projections/event-log.ts). */
-const LOG_INSERT = `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`;
+/**
+ * The row appendAgentEvents writes (projector/src/projections/event-log.ts), `subject` included
+ * where the version's log has that column (an older version, `--versus`, may not).
+ */
+function logInserter(db: Db): (e: AgentEvent, receivedAt: number) => void {
+  const columns = (db.prepare('PRAGMA table_info(events)').all() as { name: string }[]).map((c) => c.name);
+  if (!columns.includes('subject')) {
+    const insert = db.prepare(`INSERT INTO events (node, seq, session, ts, type, data, origin, received_at) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?) ON CONFLICT DO NOTHING`);
+    return (e, at) => void insert.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), at);
+  }
+  const insert = db.prepare(`INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject) VALUES (?, ?, ?, ?, ?, ?, 'agent', ?, ?) ON CONFLICT DO NOTHING`);
+  return (e, at) => void insert.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), at, subjectOf(e.type, e.data));
+}
 
 export interface FoldRun {
   events: number;
@@ -145,7 +156,7 @@ export interface AppendRun {
 
 /** Write the log rows only, `batch` per transaction: the setup of a large rebuild. */
 export function appendLog(db: Db, messages: Iterable<Message>, total: number, batch: number, budgetMs: number): AppendRun {
-  const insert = db.prepare(LOG_INSERT);
+  const insert = logInserter(db);
   const t0 = performance.now();
   const it = messages[Symbol.iterator]();
   let done = 0;
@@ -159,7 +170,7 @@ export function appendLog(db: Db, messages: Iterable<Message>, total: number, ba
         break;
       }
       const e = next.value.event;
-      insert.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), next.value.receivedAt);
+      insert(e, next.value.receivedAt);
       done++;
     }
     db.exec('COMMIT');
@@ -219,7 +230,7 @@ export interface CeilingRun {
  * the way appendAgentEvents does (one row a statement here), in the same batches as the live run (`append`).
  */
 export function ceiling(topics: Topics, messages: readonly Stored[], budgetMs: number, db?: Db, batch = 1000): CeilingRun {
-  const insert = db?.prepare(LOG_INSERT);
+  const insert = db === undefined ? undefined : logInserter(db);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let done = 0;
@@ -232,7 +243,7 @@ export function ceiling(topics: Topics, messages: readonly Stored[], budgetMs: n
       const decoded = codecs.event.decode(m.payload);
       if (!parsed.ok || !decoded.ok) throw new Error(`workload message ${i} does not decode`);
       const e = decoded.value;
-      insert?.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), m.receivedAt);
+      insert?.(e, m.receivedAt);
     }
     db?.exec('COMMIT');
     done = to;

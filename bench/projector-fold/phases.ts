@@ -16,6 +16,15 @@ import { profiled, type ProfileSummary } from './profile.js';
 import { withSqlStats, type SqlStats } from './sql-stats.js';
 import { fleetWorkload, type Message } from './workload.js';
 
+/**
+ * The read models derived from the log, compared between runs and versions: tables a rebuild
+ * refills and views over the log (an older version without views: its tables only).
+ */
+function readModels(api: Api): string[] {
+  const views = (api as Partial<Pick<Api, 'derivedReadModels'>>).derivedReadModels;
+  return views !== undefined ? views(api.PROJECTIONS) : api.rebuildTables(api.PROJECTIONS);
+}
+
 /** One projector implementation under test. */
 export interface Version {
   /** Short name used in phase names and file names: `a` (the reference) or `b` (--versus). */
@@ -95,14 +104,14 @@ export async function liveRun(ctx: Context, v: Version, messages: readonly Messa
   const path = join(ctx.dir, `live-${v.id}.db`);
   const db = v.api.openDatabase(path);
   const run = await instrumented(ctx, v, 'live', db, () => foldBatched(v.api, db, ctx.topics, messages, ctx.options.batch, ctx.options.liveBudgetMs), (r) => r.events);
-  return { db, run, digest: digestTables(db, v.api.rebuildTables(v.api.PROJECTIONS)), path };
+  return { db, run, digest: digestTables(db, readModels(v.api)), path };
 }
 
 export function naiveRun(ctx: Context, v: Version, messages: readonly Message[]): { run: FoldRun; digest: Digest } {
   const db = v.api.openDatabase(join(ctx.dir, 'naive.db'));
   try {
     const run = foldEach(v.api, db, ctx.topics, messages, ctx.options.naiveBudgetMs);
-    return { run, digest: digestTables(db, v.api.rebuildTables(v.api.PROJECTIONS)) };
+    return { run, digest: digestTables(db, readModels(v.api)) };
   } finally {
     db.close();
   }
@@ -135,7 +144,7 @@ export async function rebuildRun(ctx: Context, v: Version, name: string, db: Db,
   const cpu0 = process.cpuUsage();
   const r = await instrumented(ctx, v, name, db, () => boundedRebuild(v, db, ctx.options.rebuildBudgetMs), (p) => p.done);
   const cpu = process.cpuUsage(cpu0);
-  const after = digestTables(db, v.api.rebuildTables(v.api.PROJECTIONS));
+  const after = digestTables(db, readModels(v.api));
   const compared = before !== null && !r.truncated;
   const diff = compared ? differences(before, after, shared) : [];
   return {
@@ -185,7 +194,7 @@ export async function bigRun(ctx: Context, a: Version, b: Version | undefined): 
         ? appendLog(db, messages, o.bigEvents, o.bigBatch, o.bigBudgetMs)
         : foldStream(a.api, db, ctx.topics, messages, o.bigEvents, o.bigBatch, o.bigBudgetMs);
     // Built through the ingest, the folded rows are there to compare the rebuild with.
-    const before = o.bigBuild === 'ingest' ? digestTables(db, a.api.rebuildTables(a.api.PROJECTIONS)) : null;
+    const before = o.bigBuild === 'ingest' ? digestTables(db, readModels(a.api)) : null;
     db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = fileBytes(path);
     const scan = scanRun(db);

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdentityStore } from '@sitrep/broker';
-import { PROJECTIONS, rebuildTables } from '@sitrep/projector';
+import { PROJECTIONS, derivedReadModels } from '@sitrep/projector';
 import { codecs, createTopics } from '@sitrep/schemas';
 import { enrollSimulatedNodes, nodeIds, startFleet, type Fleet } from '@sitrep/simulator';
 import { freePort, SITREP_BIN, startBrokerChild, startProjectorChild, type Child } from '../src/index.js';
@@ -133,7 +133,7 @@ async function verify(r: Rig, killed: ReadonlySet<string> = new Set()): Promise<
   if (existsSync(`${r.dbPath}-wal`)) copyFileSync(`${r.dbPath}-wal`, `${copy}-wal`);
   const rebuilt = await execa('node', [SITREP_BIN, 'projector', 'rebuild', '--db', copy], { all: true, reject: false });
   expect(rebuilt.exitCode, rebuilt.all).toBe(0);
-  const tables = rebuildTables(PROJECTIONS);
+  const tables = derivedReadModels(PROJECTIONS);
   const live = new Database(r.dbPath, { readonly: true });
   const again = new Database(copy, { readonly: true });
   try {

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@sitrep/schemas';
-import { PROJECTIONS, rebuild, rebuildTables } from '../src/index.js';
+import { PROJECTIONS, rebuild, derivedReadModels } from '../src/index.js';
 import { changed, dump, fixture, gaveUp, resetSeq, started, status, t } from './support/fixture.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -58,7 +58,7 @@ describe('a batch folded at once', () => {
       expect(dump(f.db), `batches of ${size}`).toEqual(expected);
     }
     // And a rebuild of the log folds it into the same read models again.
-    const tables = rebuildTables(PROJECTIONS);
+    const tables = derivedReadModels(PROJECTIONS);
     const live = dump(one.db, tables);
     rebuild(one.db, PROJECTIONS);
     expect(dump(one.db, tables)).toEqual(live);

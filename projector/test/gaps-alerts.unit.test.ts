@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger, type Alert } from '@sitrep/schemas';
-import { checkpoint, DEFAULT_ALERT_POLICY, eventsOf, fleetSummary, openDatabase, PROJECTIONS, rebuild, rebuildTables } from '../src/index.js';
+import { checkpoint, DEFAULT_ALERT_POLICY, eventsOf, fleetSummary, openDatabase, PROJECTIONS, rebuild, derivedReadModels } from '../src/index.js';
 import { startAlerting } from '../src/alerts/loop.js';
 import { createGapTracker } from '../src/gaps/tracker.js';
 import { queryTransitions } from '../src/projections/transitions.js';
@@ -176,9 +176,9 @@ describe('alerts when a supervisor gave up', () => {
     f.event(changed('n1', 'worker', 'failed', 'running', f.now())); // an operator started it again
     a.loop.tick();
     expect(a.closed).toEqual(['process_gave_up:n1:worker']);
-    const live = dump(f.db, rebuildTables(PROJECTIONS));
+    const live = dump(f.db, derivedReadModels(PROJECTIONS));
     rebuild(f.db, PROJECTIONS);
-    expect(dump(f.db, rebuildTables(PROJECTIONS))).toEqual(live);
+    expect(dump(f.db, derivedReadModels(PROJECTIONS))).toEqual(live);
   });
 
   it('closes when the retained state says the process is running since after it gave up, not before', () => {
@@ -229,7 +229,7 @@ describe('rebuild', () => {
     f.event(e[6]!); // too late: stays in the log only
     f.send(t.service('n1', 's0.service'), serviceState('n1', 's0.service', 'running', f.now(), f.now()));
     a.loop.tick();
-    const tables = rebuildTables(PROJECTIONS);
+    const tables = derivedReadModels(PROJECTIONS);
     const live = dump(f.db, tables);
     expect((live['transitions'] ?? []).length).toBe(11);
     expect((live['alerts'] ?? []).length).toBe(1);

@@ -31,7 +31,14 @@ export function openDatabase(path: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.transaction(() => {
-    for (const p of PROJECTIONS) db.exec(p.ddl);
+    for (const p of PROJECTIONS) {
+      p.migrate?.(db);
+      for (const name of p.logViews ?? []) {
+        const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+        if (old !== undefined) db.exec(`DROP TABLE ${name}`);
+      }
+      db.exec(p.ddl);
+    }
   })();
   return db;
 }

@@ -10,7 +10,7 @@
  * projection folds its share at once (`evolveRun`). Projections write only their own tables, so
  * folding one projection's share before the next one's leaves the rows event-by-event would.
  */
-import { agentEventAt, checkpoint, saveCheckpoint, type Checkpoint } from '../projections/event-log.js';
+import { agentEventAt, checkpoint, recordSkipped, saveCheckpoint, type Checkpoint } from '../projections/event-log.js';
 import type { Db, LoggedEvent, Projection } from '../projections/projection.js';
 
 export interface Arrival {
@@ -92,7 +92,8 @@ export function createFolder(db: Db, projections: readonly Projection[]): Folder
       const max = Math.max(cp.max_seq, seq);
       let contiguous = cp.contiguous_seq;
       // seq <= contiguous: a late arrival after its gap was declared; it stays in the log only.
-      if (seq === contiguous + 1) {
+      if (seq <= contiguous) recordSkipped(db, e.id);
+      else if (seq === contiguous + 1) {
         evolve(e);
         contiguous = seq;
         // Events that arrived early wait behind this one: fold them now, in order.

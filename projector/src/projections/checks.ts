@@ -1,24 +1,24 @@
 /**
- * Checks: the history of results (CheckCompleted events, rebuilt from the log) and the current
- * result of each check (retained `checks/{id}` state, not rebuilt).
+ * Checks: the history of results and the current result of each check (retained `checks/{id}`
+ * state, not rebuilt). The history is a view over the log's CheckCompleted events with a partial
+ * index (event-log.ts), not a copy: one result is one logged event (see transitions.ts for why).
  */
-import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
-import type { Db, LoggedEvent, Projection } from './projection.js';
+import { historyOf, logViewDdl, type LogView } from './log-views.js';
+import type { Db, Projection } from './projection.js';
+
+export const CHECK_RESULTS: LogView = {
+  name: 'check_results',
+  type: 'CheckCompleted',
+  subject: 'check_id',
+  columns: `events.id AS event_id, events.node, events.subject AS check_id, events.ts, events.data ->> '$.status' AS status,
+    events.data ->> '$.message' AS message, events.data ->> '$.durationMs' AS duration_ms`,
+};
 
 export const checks: Projection = {
   name: 'checks',
   ddl: `
-    CREATE TABLE IF NOT EXISTS check_results (
-      event_id INTEGER PRIMARY KEY,
-      node TEXT NOT NULL,
-      check_id TEXT NOT NULL,
-      ts INTEGER NOT NULL,
-      status TEXT NOT NULL,
-      message TEXT NOT NULL,
-      duration_ms REAL NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS check_results_check_ts ON check_results (node, check_id, ts);
+    ${logViewDdl(CHECK_RESULTS)}
     CREATE TABLE IF NOT EXISTS checks_current (
       node TEXT NOT NULL,
       check_id TEXT NOT NULL,
@@ -30,13 +30,7 @@ export const checks: Projection = {
       PRIMARY KEY (node, check_id)
     ) WITHOUT ROWID;
   `,
-  rebuildTables: ['check_results'],
-  rebuildIndexes: ['check_results_check_ts'],
-  handles: ['CheckCompleted'],
-  evolve({ db }, e) {
-    foldResults(db, [e]);
-  },
-  evolveRun: foldResults,
+  logViews: [CHECK_RESULTS.name],
   onState({ db }, msg, receivedAt) {
     if (msg.kind !== 'check') return;
     if (msg.value === null) {
@@ -52,15 +46,6 @@ export const checks: Projection = {
   },
 };
 
-function foldResults(db: Db, events: readonly LoggedEvent[]): void {
-  const values: unknown[] = [];
-  for (const e of events) {
-    const d = e.data as { check: string; status: string; message: string; durationMs: number };
-    values.push(e.id, e.node, d.check, e.ts, d.status, d.message, d.durationMs);
-  }
-  insertRows(db, 'INSERT INTO check_results (event_id, node, check_id, ts, status, message, duration_ms)', 7, values);
-}
-
 export interface CheckResultRow {
   event_id: number;
   node: string;
@@ -71,13 +56,8 @@ export interface CheckResultRow {
   duration_ms: number;
 }
 
-export function checkHistory(db: Db, q: { node?: string; check?: string; from: number; to: number; limit: number }): CheckResultRow[] {
-  return db
-    .prepare(
-      `SELECT * FROM check_results WHERE ts >= ? AND ts < ? AND (? IS NULL OR node = ?) AND (? IS NULL OR check_id = ?)
-       ORDER BY ts DESC, event_id DESC LIMIT ?`,
-    )
-    .all(q.from, q.to, q.node ?? null, q.node ?? null, q.check ?? null, q.check ?? null, q.limit) as CheckResultRow[];
+export function checkHistory(db: Db, q: { node?: string | undefined; check?: string | undefined; from: number; to: number; limit: number }): CheckResultRow[] {
+  return historyOf<CheckResultRow>(db, CHECK_RESULTS, { ...q, subject: q.check });
 }
 
 export function currentChecks(db: Db, node?: string): { node: string; check_id: string; status: string; message: string; ts: number }[] {

@@ -3,6 +3,11 @@
  * on a derived key for the projector's own events. Triggers refuse UPDATE and DELETE, so nothing
  * in the code base can rewrite history by accident. `checkpoints` records, per node, how far the
  * log has been folded (contiguous_seq) and the highest seq seen; it is fold state, rebuilt.
+ *
+ * Histories that are the events themselves (transitions, check results, the command audit) are
+ * views over this table, served by two indexes: `events_type_ts` (fleet-wide, by time) and
+ * `events_subject` (one service's or check's history, hour by hour; log-views.ts). `subject` is set
+ * when an event is appended, so neither index parses JSON on insert.
  */
 import { insertRowsReturning } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
@@ -23,8 +28,14 @@ export const eventLog: Projection = {
       origin TEXT NOT NULL CHECK (origin IN ('agent', 'projector')),
       derived_key TEXT,
       received_at INTEGER NOT NULL,
+      -- The service or check a history is queried by (subjectOf); NULL for other events.
+      subject TEXT,
       CHECK ((origin = 'agent') = (seq IS NOT NULL))
     );
+    CREATE INDEX IF NOT EXISTS events_type_ts ON events (type, ts);
+    -- Clustered by hour first: the entries a batch adds sit together in the current hour's pages
+    -- instead of one page per service, so a commit writes a few pages, not a thousand.
+    CREATE INDEX IF NOT EXISTS events_subject ON events (type, ts / 3600000, node, subject, ts) WHERE subject IS NOT NULL;
     CREATE UNIQUE INDEX IF NOT EXISTS events_node_seq ON events (node, seq) WHERE seq IS NOT NULL;
     -- Partial: agent events (all but a few rows) have no derived key and need no entry. Files
     -- created before this keep their inline UNIQUE too; both refuse the same duplicates.
@@ -41,9 +52,36 @@ export const eventLog: Projection = {
       max_seq INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     );
+    -- Agent events in the log that were never folded: late arrivals after their gap was declared.
+    CREATE TABLE IF NOT EXISTS skipped_events (event_id INTEGER PRIMARY KEY);
   `,
-  rebuildTables: ['checkpoints'],
+  rebuildTables: ['checkpoints', 'skipped_events'],
+  migrate(db) {
+    const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+    if (columns.length === 0 || columns.some((c) => c.name === 'subject')) return;
+    // A file from before `subject`: add it and fill it in for the rows already logged. The log
+    // refuses UPDATE; its trigger is set aside for this one statement and recreated by the DDL.
+    db.exec(`ALTER TABLE events ADD COLUMN subject TEXT;
+      DROP TRIGGER IF EXISTS events_no_update;
+      UPDATE events SET subject = CASE type ${Object.entries(SUBJECT_FIELDS).map(([type, field]) => `WHEN '${type}' THEN data ->> '$.${field}'`).join(' ')} END
+        WHERE type IN (${Object.keys(SUBJECT_FIELDS).map((type) => `'${type}'`).join(', ')});`);
+  },
 };
+
+/** Event types whose history is queried per item, and the data field naming the item. */
+const SUBJECT_FIELDS: Record<string, string> = { ServiceStateChanged: 'service', CheckCompleted: 'check' };
+
+/** The `subject` column of an event: the service or check its history is queried by, else null. */
+export function subjectOf(type: string, data: unknown): string | null {
+  const field = SUBJECT_FIELDS[type];
+  if (field === undefined) return null;
+  const value = (data as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : null;
+}
+
+export function recordSkipped(db: Db, eventId: number): void {
+  sql(db, 'INSERT OR IGNORE INTO skipped_events (event_id) VALUES (?)').run(eventId);
+}
 
 interface Row {
   id: number;
@@ -82,11 +120,13 @@ export interface Arrived {
  */
 export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
   const values: unknown[] = [];
-  for (const { event: e, receivedAt } of arrived) values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt);
+  for (const { event: e, receivedAt } of arrived) {
+    values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt, subjectOf(e.type, e.data));
+  }
   const inserted = insertRowsReturning<[number, string, number]>(
     db,
-    'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at)',
-    8,
+    'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)',
+    9,
     values,
     'ON CONFLICT DO NOTHING RETURNING id, node, seq',
   );

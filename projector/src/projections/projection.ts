@@ -51,8 +51,16 @@ export interface FoldContext {
 
 export interface Projection {
   readonly name: string;
+  /** Brings a file written by an earlier version up to date; runs before `ddl`, in its transaction. */
+  migrate?(db: Db): void;
   /** Idempotent DDL (CREATE ... IF NOT EXISTS). */
   readonly ddl: string;
+  /**
+   * Views over the log (defined in `ddl`): read models that are the logged events themselves,
+   * behind a partial index, so nothing is copied and nothing needs rebuilding. Earlier versions
+   * kept tables of these names; opening such a file drops them (the log holds their rows).
+   */
+  readonly logViews?: readonly string[];
   /** Tables entirely derived from the log, dropped and refilled by a rebuild. */
   readonly rebuildTables?: readonly string[];
   /** Event types `evolve` wants; omitted: none. */

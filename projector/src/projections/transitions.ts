@@ -1,11 +1,19 @@
 /**
- * Service transitions with their evidence, and hourly healthy-ratio buckets, both folded from
- * ServiceStateChanged events, so both are rebuilt from the log. Buckets add up, per service and
- * hour, how long the service was healthy and observed; the interval still open (since the last
- * transition) is added at query time, so folding never depends on the wall clock.
+ * Service transitions with their evidence, and hourly healthy-ratio buckets, both from
+ * ServiceStateChanged events.
+ *
+ * `transitions` is a view over the log, not a table: a transition is exactly one logged event,
+ * and the log keeps it forever, so copying it into a second table only doubled the writes of the
+ * busiest event type (a row plus two index entries each, live and again in every rebuild). The
+ * log's indexes answer its queries (per service by time, fleet-wide by time; event-log.ts).
+ *
+ * Buckets add up, per service and hour, how long the service was healthy and observed; the
+ * interval still open (since the last transition) is added at query time, so folding never
+ * depends on the wall clock. They and the per-service timeline are folded and rebuilt.
  */
 import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
+import { historyOf, logViewDdl, type LogView } from './log-views.js';
 import type { Db, LoggedEvent, Projection } from './projection.js';
 import { isHealthy } from './services.js';
 
@@ -20,24 +28,27 @@ const HOUR = 3_600_000;
 const MAX_AHEAD_MS = 86_400_000;
 const MAX_SPAN_MS = 400 * 86_400_000;
 
+/**
+ * An event without `expect` (optional in the contract) keeps the service's expectation as the
+ * fold had it then (the timeline's), else 'running'; the fold records those few in
+ * `inherited_expect`, so the view needs no search of earlier events.
+ */
+export const TRANSITIONS: LogView = {
+  name: 'transitions',
+  type: 'ServiceStateChanged',
+  subject: 'service',
+  columns: `events.id AS event_id, events.node, events.subject AS service, events.ts,
+    events.data ->> '$.from' AS from_state, events.data ->> '$.to' AS to_state,
+    coalesce(events.data ->> '$.expect', (SELECT i.expect FROM inherited_expect AS i WHERE i.event_id = events.id), 'running') AS expect,
+    events.data ->> '$.result' AS result, events.data ->> '$.exitCode' AS exit_code, events.data ->> '$.signal' AS signal,
+    coalesce(events.data -> '$.lastLines', '[]') AS last_lines`,
+};
+
 export const transitions: Projection = {
   name: 'transitions',
   ddl: `
-    CREATE TABLE IF NOT EXISTS transitions (
-      event_id INTEGER PRIMARY KEY,
-      node TEXT NOT NULL,
-      service TEXT NOT NULL,
-      ts INTEGER NOT NULL,
-      from_state TEXT NOT NULL,
-      to_state TEXT NOT NULL,
-      expect TEXT NOT NULL,
-      result TEXT,
-      exit_code INTEGER,
-      signal TEXT,
-      last_lines TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS transitions_service_ts ON transitions (node, service, ts);
-    CREATE INDEX IF NOT EXISTS transitions_ts ON transitions (ts);
+    ${logViewDdl(TRANSITIONS)}
+    CREATE TABLE IF NOT EXISTS inherited_expect (event_id INTEGER PRIMARY KEY, expect TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS service_timeline (
       node TEXT NOT NULL,
       service TEXT NOT NULL,
@@ -56,8 +67,8 @@ export const transitions: Projection = {
       PRIMARY KEY (node, service, hour)
     ) WITHOUT ROWID;
   `,
-  rebuildTables: ['transitions', 'service_timeline', 'service_hourly'],
-  rebuildIndexes: ['transitions_service_ts', 'transitions_ts'],
+  logViews: [TRANSITIONS.name],
+  rebuildTables: ['service_timeline', 'service_hourly', 'inherited_expect'],
   handles: ['ServiceStateChanged'],
   evolve({ db }, e) {
     foldTransitions(db, [e]);
@@ -107,7 +118,7 @@ function hourlyValues(buckets: Map<string, Bucket>): unknown[] {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Fold ServiceStateChanged events in order: a transitions row each; per service the timeline
+ * Fold ServiceStateChanged events in order: per service the timeline
  * (state since when) and the hourly buckets ([since, ts) of the previous state added to the
  * hours it spans, the transition counted in the hour of its ts) kept in memory for the run and
  * written once per service and per (service, hour).
@@ -120,6 +131,8 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
   }
   const timelines = readTimelines(db, [...keys.values()]);
   const buckets = new Map<string, Bucket>();
+  /** (event id, expect) of the events that carried no `expect`, for the view. */
+  const inherited: unknown[] = [];
   const bucket = (node: string, service: string, k: string, hour: number): Bucket => {
     const bk = `${k}\n${hour}`;
     let b = buckets.get(bk);
@@ -129,13 +142,12 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     }
     return b;
   };
-  const rows: unknown[] = [];
   for (const e of events) {
     const d = e.data as Changed;
     const k = serviceKey(e.node, d.service);
     const prev = timelines.get(k);
     const expect = d.expect ?? prev?.expect ?? 'running';
-    rows.push(e.id, e.node, d.service, e.ts, d.from, d.to, expect, d.result ?? null, d.exitCode ?? null, d.signal ?? null, JSON.stringify(d.lastLines ?? []));
+    if (d.expect === undefined) inherited.push(e.id, expect);
     const at = Math.min(e.ts, e.receivedAt + MAX_AHEAD_MS);
     // Clock skew can put an event before the previous one: never count negative time.
     if (prev !== undefined && at > prev.since) {
@@ -152,12 +164,7 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
     bucket(e.node, d.service, k, Math.floor(at / HOUR) * HOUR).transitions++;
     timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? at, at) });
   }
-  insertRows(
-    db,
-    'INSERT INTO transitions (event_id, node, service, ts, from_state, to_state, expect, result, exit_code, signal, last_lines)',
-    11,
-    rows,
-  );
+  insertRows(db, 'INSERT INTO inherited_expect (event_id, expect)', 2, inherited);
   insertRows(
     db,
     'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
@@ -193,13 +200,8 @@ export interface TransitionRow {
   last_lines: string;
 }
 
-export function queryTransitions(db: Db, q: { node?: string; service?: string; from: number; to: number; limit: number }): TransitionRow[] {
-  return db
-    .prepare(
-      `SELECT * FROM transitions WHERE ts >= ? AND ts < ? AND (? IS NULL OR node = ?) AND (? IS NULL OR service = ?)
-       ORDER BY ts DESC, event_id DESC LIMIT ?`,
-    )
-    .all(q.from, q.to, q.node ?? null, q.node ?? null, q.service ?? null, q.service ?? null, q.limit) as TransitionRow[];
+export function queryTransitions(db: Db, q: { node?: string | undefined; service?: string | undefined; from: number; to: number; limit: number }): TransitionRow[] {
+  return historyOf<TransitionRow>(db, TRANSITIONS, { ...q, subject: q.service });
 }
 
 export interface HourlyRatio {

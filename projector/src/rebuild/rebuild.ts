@@ -22,6 +22,11 @@ export function rebuildTables(projections: readonly Projection[]): string[] {
   return projections.flatMap((p) => p.rebuildTables ?? []);
 }
 
+/** Every read model derived from the log: the tables a rebuild refills and the views over the log. */
+export function derivedReadModels(projections: readonly Projection[]): string[] {
+  return [...rebuildTables(projections), ...projections.flatMap((p) => p.logViews ?? [])];
+}
+
 export function rebuild(db: Db, projections: readonly Projection[], onProgress: (p: RebuildProgress) => void = () => undefined): RebuildProgress {
   const started = performance.now();
   const total = eventCount(db);

@@ -28,7 +28,7 @@ export type Fixture = ReturnType<typeof fixture>;
 /** Every table's rows, for "same input twice changes nothing" and "rebuild equals live". */
 export function dump(db: Db, tables?: readonly string[]): Record<string, unknown[]> {
   const names =
-    tables ?? (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    tables ?? (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
   return Object.fromEntries(
     names.map((n) => {
       const columns = (db.prepare(`PRAGMA table_info(${n})`).all() as unknown[]).length;
