@@ -25,6 +25,16 @@ export interface Folder {
   fold(e: LoggedEvent, now: number): void;
   /** Fold events in log order as one run (they are all in the log already). */
   foldAll(arrivals: readonly Arrival[]): void;
+  /** A rebuild's folder: write what the projections' rebuild sessions still hold (in a transaction). */
+  finish(): void;
+}
+
+export interface FolderOptions {
+  /**
+   * A rebuild: projections with a `rebuildSession` keep their state across runs and write the rest
+   * in `finish`. Never for live folding, where a run may roll back.
+   */
+  rebuild?: boolean;
 }
 
 interface HeldCheckpoint extends Checkpoint {
@@ -32,10 +42,9 @@ interface HeldCheckpoint extends Checkpoint {
   updatedAt: number | null;
 }
 
-const key = (node: string, seq: number) => `${node}\n${seq}`;
-
-export function createFolder(db: Db, projections: readonly Projection[]): Folder {
+export function createFolder(db: Db, projections: readonly Projection[], options: FolderOptions = {}): Folder {
   const handlers = projections.filter((p) => (p.handles?.length ?? 0) > 0);
+  const sessions = handlers.map((p) => (options.rebuild === true ? p.rebuildSession?.(db) : undefined));
   const handledBy = new Map<string, number[]>();
   handlers.forEach((p, i) => {
     for (const type of p.handles!) handledBy.set(type, [...(handledBy.get(type) ?? []), i]);
@@ -51,15 +60,21 @@ export function createFolder(db: Db, projections: readonly Projection[]): Folder
       return checkpoints.get(node);
     };
     // The run's own agent events, so an early arrival waiting in this run is found without a query.
-    const inRun = new Map<string, LoggedEvent>();
-    for (const { e } of arrivals) if (e.seq !== null) inRun.set(key(e.node, e.seq), e);
+    // By node, then seq (no key string to build per event).
+    const inRun = new Map<string, Map<number, LoggedEvent>>();
+    for (const { e } of arrivals) {
+      if (e.seq === null) continue;
+      let ofNode = inRun.get(e.node);
+      if (ofNode === undefined) inRun.set(e.node, (ofNode = new Map()));
+      ofNode.set(e.seq, e);
+    }
     const shares: LoggedEvent[][] = handlers.map(() => []);
     const evolve = (e: LoggedEvent) => {
       for (const i of handledBy.get(e.type) ?? []) shares[i]!.push(e);
     };
     /** The stored agent event of `node` with `seq` among log rows up to `maxId`. */
     const stored = (node: string, seq: number, maxId: number): LoggedEvent | undefined => {
-      const e = inRun.get(key(node, seq));
+      const e = inRun.get(node)?.get(seq);
       if (e !== undefined) return e.id <= maxId ? e : undefined;
       return agentEventAt(db, node, seq, maxId);
     };
@@ -105,7 +120,9 @@ export function createFolder(db: Db, projections: readonly Projection[]): Folder
     handlers.forEach((p, i) => {
       const share = shares[i]!;
       if (share.length === 0) return;
-      if (p.evolveRun !== undefined) p.evolveRun(db, share);
+      const session = sessions[i];
+      if (session !== undefined) session.evolveRun(share);
+      else if (p.evolveRun !== undefined) p.evolveRun(db, share);
       else for (const e of share) p.evolve?.({ db, now: e.receivedAt }, e);
     });
     for (const [node, cp] of checkpoints) if (cp !== undefined && cp.updatedAt !== null) saveCheckpoint(db, node, cp, cp.updatedAt);
@@ -114,5 +131,8 @@ export function createFolder(db: Db, projections: readonly Projection[]): Folder
   return {
     fold: (e, now) => foldAll([{ e, now }]),
     foldAll,
+    finish: () => {
+      for (const session of sessions) session?.finish();
+    },
   };
 }

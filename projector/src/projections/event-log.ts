@@ -203,15 +203,23 @@ export function eventsOf(db: Db, node: string): (Row & { derived_key: string | n
   return sql(db, 'SELECT * FROM events WHERE node = ? ORDER BY id').all(node) as (Row & { derived_key: string | null })[];
 }
 
-type RawRow = [number, string, number | null, string, number, string, string, 'agent' | 'projector', number];
+type RawRow = [number, string, number | null, string, number, string, string | null, 'agent' | 'projector', number];
 
-/** Events in log order after `afterId`, for rebuilds: rows read as arrays, not objects. */
-export function eventsAfter(db: Db, afterId: number, limit: number): LoggedEvent[] {
-  const rows = sql(db, 'SELECT id, node, seq, session, ts, type, data, origin, received_at FROM events WHERE id > ? ORDER BY id LIMIT ?')
-    .raw()
-    .all(afterId, limit) as RawRow[];
+/** Event types whose data the fold itself reads (the rest is read by projections). */
+export const FOLDER_READS: readonly string[] = ['GapDetected'];
+
+/**
+ * Events in log order after `afterId`, for rebuilds: rows read as arrays, not objects, and `data`
+ * parsed only for the types in `parsed` (what some projection or the folder reads; the others get
+ * an empty object: parsing every row's JSON was most of a rebuild's garbage).
+ */
+export function eventsAfter(db: Db, afterId: number, limit: number, parsed?: ReadonlySet<string>): LoggedEvent[] {
+  // The data of the other types is not even read out of SQLite: no string to allocate and drop.
+  const data = parsed === undefined ? 'data' : `CASE WHEN type IN (SELECT value FROM json_each(?)) THEN data END`;
+  const select = sql(db, `SELECT id, node, seq, session, ts, type, ${data}, origin, received_at FROM events WHERE id > ? ORDER BY id LIMIT ?`).raw();
+  const rows = (parsed === undefined ? select.all(afterId, limit) : select.all(JSON.stringify([...parsed]), afterId, limit)) as RawRow[];
   return rows.map(([id, node, seq, session, ts, type, data, origin, receivedAt]) => ({
-    id, node, seq, session, ts, type, data: JSON.parse(data) as Record<string, unknown>, origin, receivedAt,
+    id, node, seq, session, ts, type, data: data === null ? {} : (JSON.parse(data) as Record<string, unknown>), origin, receivedAt,
   }));
 }
 

@@ -49,6 +49,11 @@ export interface FoldContext {
   now: number;
 }
 
+export interface RebuildSession {
+  evolveRun(events: readonly LoggedEvent[]): void;
+  finish(): void;
+}
+
 export interface Projection {
   readonly name: string;
   /** Brings a file written by an earlier version up to date; runs before `ddl`, in its transaction. */
@@ -71,6 +76,13 @@ export interface Projection {
    * reading and writing each row once for the whole run.
    */
   evolveRun?(db: Db, events: readonly LoggedEvent[]): void;
+  /**
+   * For a rebuild: a fold that keeps its state across the rebuild's runs (each run is its own
+   * transaction) and writes what it still holds in `finish`, inside the last one. What it leaves
+   * must equal what `evolveRun` run by run leaves. Live folding never uses it: a run there may
+   * roll back, and state kept past it would then be wrong.
+   */
+  rebuildSession?(db: Db): RebuildSession;
   /**
    * Secondary indexes on `rebuildTables` (created by `ddl`), dropped while a rebuild refills the
    * tables and created again once at the end: one sort instead of a B-tree insert per row.

@@ -74,6 +74,16 @@ export const transitions: Projection = {
     foldTransitions(db, [e]);
   },
   evolveRun: foldTransitions,
+  rebuildSession(db) {
+    const fold = new TransitionsFold(db);
+    return {
+      evolveRun(events) {
+        fold.run(events);
+        if (fold.pendingBuckets > REBUILD_LIMITS.buckets) fold.flush('buckets');
+      },
+      finish: () => fold.flush(),
+    };
+  },
 };
 
 interface Timeline {
@@ -82,13 +92,21 @@ interface Timeline {
   since: number;
 }
 
+/** Time added to one (service, hour) since the last flush. */
 interface Bucket {
-  node: string;
-  service: string;
-  hour: number;
   healthyMs: number;
   totalMs: number;
   transitions: number;
+}
+
+/** What the fold holds for one service: its timeline, and its buckets by hour not yet written. */
+interface ServiceFold {
+  node: string;
+  service: string;
+  timeline: Timeline | undefined;
+  /** The timeline changed since the last flush. */
+  dirty: boolean;
+  buckets: Map<number, Bucket>;
 }
 
 type Changed = { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
@@ -107,47 +125,49 @@ function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, T
   return new Map(rows.map(([node, service, state, expect, since]) => [serviceKey(node, service), { state, expect, since }]));
 }
 
-/** In key order: the B-tree is then written front to back, each page once, not at random. */
-function hourlyValues(buckets: Map<string, Bucket>): unknown[] {
-  const sorted = [...buckets.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service) || a.hour - b.hour);
-  const values: unknown[] = [];
-  for (const b of sorted) values.push(b.node, b.service, b.hour, b.healthyMs, b.totalMs, b.transitions);
-  return values;
-}
-
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Fold ServiceStateChanged events in order: per service the timeline
- * (state since when) and the hourly buckets ([since, ts) of the previous state added to the
- * hours it spans, the transition counted in the hour of its ts) kept in memory for the run and
- * written once per service and per (service, hour).
+ * Folds ServiceStateChanged events in order: per service the timeline (state since when) and the
+ * hourly buckets ([since, ts) of the previous state added to the hours it spans, the transition
+ * counted in the hour of its ts), held in memory and written by `flush`, once per service and per
+ * (service, hour) since the last flush. Live folding flushes every run (one transaction each);
+ * a rebuild keeps one fold for the whole log, so each timeline is written once at the end and
+ * each bucket about once.
  */
-function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
-  const keys = new Map<string, [string, string]>();
-  for (const e of events) {
-    const service = (e.data as Changed).service;
-    keys.set(serviceKey(e.node, service), [e.node, service]);
-  }
-  const timelines = readTimelines(db, [...keys.values()]);
-  const buckets = new Map<string, Bucket>();
+class TransitionsFold {
+  /** Services known to this fold (timeline read from the table on first use, then kept). */
+  private readonly services = new Map<string, ServiceFold>();
+  private buckets = 0;
   /** (event id, expect) of the events that carried no `expect`, for the view. */
-  const inherited: unknown[] = [];
-  const bucket = (node: string, service: string, k: string, hour: number): Bucket => {
-    const bk = `${k}\n${hour}`;
-    let b = buckets.get(bk);
-    if (b === undefined) {
-      b = { node, service, hour, healthyMs: 0, totalMs: 0, transitions: 0 };
-      buckets.set(bk, b);
+  private inherited: unknown[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  get pendingBuckets(): number {
+    return this.buckets;
+  }
+
+  run(events: readonly LoggedEvent[]): void {
+    const unknown = new Map<string, [string, string]>();
+    for (const e of events) {
+      const service = (e.data as Changed).service;
+      const k = serviceKey(e.node, service);
+      if (!this.services.has(k) && !unknown.has(k)) unknown.set(k, [e.node, service]);
     }
-    return b;
-  };
-  for (const e of events) {
+    if (unknown.size > 0) {
+      const read = readTimelines(this.db, [...unknown.values()]);
+      for (const [k, [node, service]] of unknown) this.services.set(k, { node, service, timeline: read.get(k), dirty: false, buckets: new Map() });
+    }
+    for (const e of events) this.fold(e);
+  }
+
+  private fold(e: LoggedEvent): void {
     const d = e.data as Changed;
-    const k = serviceKey(e.node, d.service);
-    const prev = timelines.get(k);
+    const s = this.services.get(serviceKey(e.node, d.service))!;
+    const prev = s.timeline;
     const expect = d.expect ?? prev?.expect ?? 'running';
-    if (d.expect === undefined) inherited.push(e.id, expect);
+    if (d.expect === undefined) this.inherited.push(e.id, expect);
     const at = Math.min(e.ts, e.receivedAt + MAX_AHEAD_MS);
     // Clock skew can put an event before the previous one: never count negative time.
     if (prev !== undefined && at > prev.since) {
@@ -155,36 +175,79 @@ function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
       for (let start = Math.max(prev.since, at - MAX_SPAN_MS); start < at; ) {
         const hour = Math.floor(start / HOUR) * HOUR;
         const end = Math.min(at, hour + HOUR);
-        const b = bucket(e.node, d.service, k, hour);
+        const b = this.bucket(s, hour);
         b.healthyMs += healthy ? end - start : 0;
         b.totalMs += end - start;
         start = end;
       }
     }
-    bucket(e.node, d.service, k, Math.floor(at / HOUR) * HOUR).transitions++;
-    timelines.set(k, { state: d.to, expect, since: Math.max(prev?.since ?? at, at) });
+    this.bucket(s, Math.floor(at / HOUR) * HOUR).transitions++;
+    s.timeline = { state: d.to, expect, since: Math.max(prev?.since ?? at, at) };
+    s.dirty = true;
   }
-  insertRows(db, 'INSERT INTO inherited_expect (event_id, expect)', 2, inherited);
-  insertRows(
-    db,
-    'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
-    6,
-    hourlyValues(buckets),
-    `ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
-       total_ms = total_ms + excluded.total_ms, transitions = transitions + excluded.transitions`,
-  );
-  insertRows(
-    db,
-    'INSERT INTO service_timeline (node, service, state, expect, since)',
-    5,
-    [...keys.keys()].sort().flatMap((k) => {
-      const [node, service] = keys.get(k)!;
-      const t = timelines.get(k)!;
-      return [node, service, t.state, t.expect, t.since];
-    }),
-    'ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = excluded.since',
-  );
+
+  private bucket(s: ServiceFold, hour: number): Bucket {
+    let b = s.buckets.get(hour);
+    if (b === undefined) {
+      b = { healthyMs: 0, totalMs: 0, transitions: 0 };
+      s.buckets.set(hour, b);
+      this.buckets++;
+    }
+    return b;
+  }
+
+  /**
+   * Write the buckets (adding to what the table has) and, unless `buckets` only, the changed
+   * timelines; in key order, so each B-tree is written front to back, each page once.
+   */
+  flush(what: 'all' | 'buckets' = 'all'): void {
+    const db = this.db;
+    insertRows(db, 'INSERT INTO inherited_expect (event_id, expect)', 2, this.inherited);
+    this.inherited = [];
+    const sorted = [...this.services.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service));
+    const hourly: unknown[] = [];
+    const timelines: unknown[] = [];
+    for (const s of sorted) {
+      if (s.buckets.size > 0) {
+        for (const hour of [...s.buckets.keys()].sort((a, b) => a - b)) {
+          const b = s.buckets.get(hour)!;
+          hourly.push(s.node, s.service, hour, b.healthyMs, b.totalMs, b.transitions);
+        }
+        s.buckets = new Map();
+      }
+      if (what === 'all' && s.dirty) {
+        timelines.push(s.node, s.service, s.timeline!.state, s.timeline!.expect, s.timeline!.since);
+        s.dirty = false;
+      }
+    }
+    this.buckets = 0;
+    insertRows(
+      db,
+      'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
+      6,
+      hourly,
+      `ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
+         total_ms = total_ms + excluded.total_ms, transitions = transitions + excluded.transitions`,
+    );
+    insertRows(
+      db,
+      'INSERT INTO service_timeline (node, service, state, expect, since)',
+      5,
+      timelines,
+      'ON CONFLICT (node, service) DO UPDATE SET state = excluded.state, expect = excluded.expect, since = excluded.since',
+    );
+  }
 }
+
+/** One run, live: read what it needs, fold, write; nothing kept past the run (its transaction may roll back). */
+function foldTransitions(db: Db, events: readonly LoggedEvent[]): void {
+  const fold = new TransitionsFold(db);
+  fold.run(events);
+  fold.flush();
+}
+
+/** Buckets a rebuild's fold holds before it writes them (~100 bytes each); tests lower it. */
+export const REBUILD_LIMITS = { buckets: 200_000 };
 
 export interface TransitionRow {
   event_id: number;
