@@ -37,7 +37,7 @@ describe('transitions and hourly buckets', () => {
     // A dead RTC battery: the host booted in 1970, then NTP fixed the clock.
     f.event(changed('n1', 'web.service', 'stopped', 'running', 5_000));
     f.event(changed('n1', 'web.service', 'running', 'failed', T0));
-    const hours = () => (f.db.prepare('SELECT count(*) AS n FROM service_hourly').get() as { n: number }).n;
+    const hours = () => (f.db.prepare('SELECT count(*) AS n FROM service_hours').get() as { n: number }).n;
     expect(hours()).toBeLessThanOrEqual(400 * 24 + 2);
     expect(hours()).toBeGreaterThan(400 * 24 - 2);
     // A clock far in the future counts at most a day past arrival.

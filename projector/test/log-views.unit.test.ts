@@ -13,7 +13,7 @@ import { openDatabase } from '../src/index.js';
 import { createGapTracker } from '../src/gaps/tracker.js';
 import { checkHistory } from '../src/projections/checks.js';
 import { commandHistory } from '../src/projections/commands.js';
-import { queryTransitions } from '../src/projections/transitions.js';
+import { hourlyRatios, queryTransitions } from '../src/projections/transitions.js';
 import { changed, fixture, resetSeq, type Fixture } from './support/fixture.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
@@ -115,7 +115,7 @@ describe('a file written before the views', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sitrep-log-views-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gets subject filled in for its logged events and its copied tables replaced by the views', () => {
+  it('gets subject filled in, its copied tables replaced by the views, and its hourly buckets moved', () => {
     const path = join(dir, 'projector.db');
     // The log and the copied tables as the previous version created them.
     const old = new Database(path);
@@ -127,6 +127,9 @@ describe('a file written before the views', () => {
       CREATE TABLE transitions (event_id INTEGER PRIMARY KEY, node TEXT NOT NULL, service TEXT NOT NULL, ts INTEGER NOT NULL);
       CREATE TABLE check_results (event_id INTEGER PRIMARY KEY, node TEXT NOT NULL, check_id TEXT NOT NULL);
       CREATE TABLE command_audit (event_id INTEGER PRIMARY KEY, node TEXT NOT NULL);
+      CREATE TABLE service_hourly (node TEXT NOT NULL, service TEXT NOT NULL, hour INTEGER NOT NULL, healthy_ms INTEGER NOT NULL,
+        total_ms INTEGER NOT NULL, transitions INTEGER NOT NULL, PRIMARY KEY (node, service, hour)) WITHOUT ROWID;
+      INSERT INTO service_hourly VALUES ('n1', 'a.service', ${T0}, 600000, 3600000, 2);
       INSERT INTO checkpoints VALUES ('n1', 2, 2, 0);
     `);
     const insert = old.prepare(`INSERT INTO events (node, seq, session, ts, type, data, origin, received_at) VALUES ('n1', ?, 's1', ?, ?, ?, 'agent', ?)`);
@@ -141,6 +144,11 @@ describe('a file written before the views', () => {
     expect(db.prepare('SELECT seq, subject FROM events ORDER BY seq').all()).toEqual([{ seq: 1, subject: 'a.service' }, { seq: 2, subject: 'disk' }]);
     expect(flips(queryTransitions(db, { node: 'n1', service: 'a.service', from: 0, to: T0 + H, limit: 10 }))).toEqual(['running>failed']);
     expect(checkHistory(db, { node: 'n1', check: 'disk', from: 0, to: T0 + H, limit: 10 })).toHaveLength(1);
+    // The hourly buckets moved to their hour-first table.
+    expect(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'service_hourly'").get()).toBeUndefined();
+    expect(hourlyRatios(db, { node: 'n1', service: 'a.service', from: T0, to: T0 + H, now: T0 + H }).hours).toEqual([
+      { hour: T0, healthyMs: 600000, totalMs: 3600000, transitions: 2, ratio: 600000 / 3600000 },
+    ]);
     // The log is append-only again.
     expect(() => db.exec("UPDATE events SET node = 'x'")).toThrow(/append-only/);
     db.close();

@@ -44,6 +44,23 @@ export const TRANSITIONS: LogView = {
     coalesce(events.data -> '$.lastLines', '[]') AS last_lines`,
 };
 
+/**
+ * Keyed by hour first: live folding adds to the current hour of every service that changed, and
+ * those rows sit together, so a commit writes a few pages instead of one per service (keyed by
+ * service first, as `service_hourly` was, every batch touched every page of the table). One
+ * service's hours are read by seeking each hour of the range.
+ */
+const HOURS_DDL = `
+    CREATE TABLE IF NOT EXISTS service_hours (
+      hour INTEGER NOT NULL,
+      node TEXT NOT NULL,
+      service TEXT NOT NULL,
+      healthy_ms INTEGER NOT NULL,
+      total_ms INTEGER NOT NULL,
+      transitions INTEGER NOT NULL,
+      PRIMARY KEY (hour, node, service)
+    ) WITHOUT ROWID;`;
+
 export const transitions: Projection = {
   name: 'transitions',
   ddl: `
@@ -57,18 +74,18 @@ export const transitions: Projection = {
       since INTEGER NOT NULL,
       PRIMARY KEY (node, service)
     ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS service_hourly (
-      node TEXT NOT NULL,
-      service TEXT NOT NULL,
-      hour INTEGER NOT NULL,
-      healthy_ms INTEGER NOT NULL,
-      total_ms INTEGER NOT NULL,
-      transitions INTEGER NOT NULL,
-      PRIMARY KEY (node, service, hour)
-    ) WITHOUT ROWID;
+    ${HOURS_DDL}
   `,
   logViews: [TRANSITIONS.name],
-  rebuildTables: ['service_timeline', 'service_hourly', 'inherited_expect'],
+  rebuildTables: ['service_timeline', 'service_hours', 'inherited_expect'],
+  migrate(db) {
+    // Buckets of a file from before service_hours, keyed by service first: moved over as they are.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'service_hourly'").get() === undefined) return;
+    db.exec(`${HOURS_DDL}
+      INSERT INTO service_hours (hour, node, service, healthy_ms, total_ms, transitions)
+        SELECT hour, node, service, healthy_ms, total_ms, transitions FROM service_hourly ORDER BY hour, node, service;
+      DROP TABLE service_hourly;`);
+  },
   handles: ['ServiceStateChanged'],
   evolve({ db }, e) {
     foldTransitions(db, [e]);
@@ -205,28 +222,27 @@ class TransitionsFold {
     insertRows(db, 'INSERT INTO inherited_expect (event_id, expect)', 2, this.inherited);
     this.inherited = [];
     const sorted = [...this.services.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service));
-    const hourly: unknown[] = [];
+    // Buckets in key order (hour, node, service), so each B-tree is written front to back.
+    const pending: [number, number, ServiceFold, Bucket][] = [];
     const timelines: unknown[] = [];
-    for (const s of sorted) {
-      if (s.buckets.size > 0) {
-        for (const hour of [...s.buckets.keys()].sort((a, b) => a - b)) {
-          const b = s.buckets.get(hour)!;
-          hourly.push(s.node, s.service, hour, b.healthyMs, b.totalMs, b.transitions);
-        }
-        s.buckets = new Map();
-      }
+    sorted.forEach((s, rank) => {
+      for (const [hour, b] of s.buckets) pending.push([hour, rank, s, b]);
+      s.buckets = new Map();
       if (what === 'all' && s.dirty) {
         timelines.push(s.node, s.service, s.timeline!.state, s.timeline!.expect, s.timeline!.since);
         s.dirty = false;
       }
-    }
+    });
+    pending.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const hourly: unknown[] = [];
+    for (const [hour, , s, b] of pending) hourly.push(hour, s.node, s.service, b.healthyMs, b.totalMs, b.transitions);
     this.buckets = 0;
     insertRows(
       db,
-      'INSERT INTO service_hourly (node, service, hour, healthy_ms, total_ms, transitions)',
+      'INSERT INTO service_hours (hour, node, service, healthy_ms, total_ms, transitions)',
       6,
       hourly,
-      `ON CONFLICT (node, service, hour) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
+      `ON CONFLICT (hour, node, service) DO UPDATE SET healthy_ms = healthy_ms + excluded.healthy_ms,
          total_ms = total_ms + excluded.total_ms, transitions = transitions + excluded.transitions`,
     );
     insertRows(
@@ -275,12 +291,28 @@ export interface HourlyRatio {
   transitions: number;
 }
 
+/** A longer range than this is read by scanning its hours for the service rather than seeking each. */
+const MAX_SEEK_HOURS = 24 * 92;
+
+type BucketRow = { hour: number; healthy_ms: number; total_ms: number; transitions: number };
+
+/** The stored buckets of one service with hour in [from, to) (from on an hour). */
+function bucketsOf(db: Db, node: string, service: string, from: number, to: number): BucketRow[] {
+  const n = Math.ceil((to - from) / HOUR);
+  if (n <= 0) return [];
+  if (n > MAX_SEEK_HOURS) {
+    return sql(db, 'SELECT hour, healthy_ms, total_ms, transitions FROM service_hours WHERE hour >= ? AND hour < ? AND node = ? AND service = ? ORDER BY hour')
+      .all(from, to, node, service) as BucketRow[];
+  }
+  const hours = JSON.stringify(Array.from({ length: n }, (_, i) => from + i * HOUR));
+  return sql(db, `SELECT hour, healthy_ms, total_ms, transitions FROM service_hours
+    WHERE hour IN (SELECT value FROM json_each(?)) AND node = ? AND service = ? ORDER BY hour`).all(hours, node, service) as BucketRow[];
+}
+
 /** Hourly buckets of one service over [from, to), the open interval included up to `now`. */
 export function hourlyRatios(db: Db, q: { node: string; service: string; from: number; to: number; now: number }): { hours: HourlyRatio[]; ratio: number | null } {
   const from = Math.floor(q.from / HOUR) * HOUR;
-  const rows = db
-    .prepare('SELECT hour, healthy_ms, total_ms, transitions FROM service_hourly WHERE node = ? AND service = ? AND hour >= ? AND hour < ? ORDER BY hour')
-    .all(q.node, q.service, from, q.to) as { hour: number; healthy_ms: number; total_ms: number; transitions: number }[];
+  const rows = bucketsOf(db, q.node, q.service, from, q.to);
   const byHour = new Map(rows.map((r) => [r.hour, { healthyMs: r.healthy_ms, totalMs: r.total_ms, transitions: r.transitions }]));
   const open = sql(db, 'SELECT state, expect, since FROM service_timeline WHERE node = ? AND service = ?').get(q.node, q.service) as Timeline | undefined;
   if (open !== undefined) {
