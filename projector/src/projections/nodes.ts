@@ -74,6 +74,29 @@ export function listNodes(db: Db): NodeRow[] {
   return sql(db, 'SELECT * FROM nodes ORDER BY node').all() as NodeRow[];
 }
 
+/** What alerting and the summary need of a node: its state and, when online, its metrics interval. */
+export interface NodeStateRow {
+  node: string;
+  state: NodeRow['state'];
+  state_since: number | null;
+  last_seen: number;
+  /** The birth's `interval` (seconds) of an online node, as stored; null otherwise. */
+  interval: unknown;
+}
+
+/**
+ * Every node's state, without the birth and metrics documents `listNodes` carries: this runs
+ * every alerting tick. SQLite reads the interval out of the birth JSON, and only for online
+ * nodes (the only ones that can be stale).
+ */
+export function listNodeStates(db: Db): NodeStateRow[] {
+  return sql(
+    db,
+    `SELECT node, state, state_since, last_seen, CASE WHEN state = 'online' THEN json_extract(birth, '$.interval') END AS interval
+     FROM nodes ORDER BY node`,
+  ).all() as NodeStateRow[];
+}
+
 export function touchNode(db: Db, node: string, now: number): void {
   sql(db, 'INSERT INTO nodes (node, last_seen) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)').run(node, now);
 }

@@ -87,3 +87,43 @@ export function listServices(db: Db, node?: string): ServiceRow[] {
       : sql(db, 'SELECT * FROM services WHERE node = ? ORDER BY service').all(node)
   ) as ServiceRow[];
 }
+
+/** Services that are not running, in `listServices` order: the only ones a service_down alert can be about. */
+export function listServicesNotRunning(db: Db): ServiceRow[] {
+  return sql(db, "SELECT * FROM services WHERE state <> 'running' ORDER BY node, service").all() as ServiceRow[];
+}
+
+/** When `service` on `node` started running (its since, else its ts), or undefined when it is not running. */
+export function runningSince(db: Db, node: string, service: string): number | undefined {
+  const r = sql(db, "SELECT since, ts FROM services WHERE node = ? AND service = ? AND state = 'running'").get(node, service) as { since: number | null; ts: number } | undefined;
+  return r === undefined ? undefined : (r.since ?? r.ts);
+}
+
+/** How many services each node has. */
+export function serviceCountsByNode(db: Db): { node: string; n: number }[] {
+  return sql(db, 'SELECT node, count(*) AS n FROM services GROUP BY node').all() as { node: string; n: number }[];
+}
+
+/** A group of services of one node sharing state and expect; `service` is set only for a named one. */
+export interface ServiceGroup {
+  node: string;
+  state: ServiceState['state'];
+  expect: ServiceState['expect'];
+  service: string | null;
+  n: number;
+}
+
+/**
+ * Counts of every service that is not the common case, running and expected running: grouped by
+ * node, state and expect, and one by one for the services named in `named` (those whose
+ * expectation a hub override may change). The rest of a node's services are running as expected.
+ */
+export function unusualServiceGroups(db: Db, named: readonly string[]): ServiceGroup[] {
+  return sql(
+    db,
+    `SELECT node, state, expect, CASE WHEN service IN (SELECT value FROM json_each(@named)) THEN service END AS service, count(*) AS n
+     FROM services
+     WHERE state <> 'running' OR expect <> 'running' OR service IN (SELECT value FROM json_each(@named))
+     GROUP BY 1, 2, 3, 4`,
+  ).all({ named: JSON.stringify(named) }) as ServiceGroup[];
+}
