@@ -134,8 +134,7 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy, nodes: r
   return want;
 }
 
-export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy): AlertChanges {
-  const nodes = listNodeStates(db);
+export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy, nodes: readonly NodeStateRow[] = listNodeStates(db)): AlertChanges {
   const want = desiredAlerts(db, now, policy, nodes);
   const open = openAlerts(db);
   const nodeState = new Map(nodes.map((n) => [n.node, n.state]));

@@ -5,13 +5,13 @@
  */
 import type { Summary } from '@sitrep/schemas';
 import { openAlerts } from '../projections/alerts.js';
-import { listNodeStates } from '../projections/nodes.js';
+import { listNodeStates, type NodeStateRow } from '../projections/nodes.js';
 import type { Db } from '../projections/projection.js';
 import { isHealthy, serviceCountsByNode, unusualServiceGroups } from '../projections/services.js';
 import { effectiveExpect, overriddenServices, staleOf, type AlertPolicy } from './evaluate.js';
 
-export function fleetSummary(db: Db, now: number, staleIntervals: number, expect: AlertPolicy['expect'] = {}): Summary {
-  const nodes = listNodeStates(db);
+/** `nodes`: the nodes' states when the caller has just read them (the alerting tick has). */
+export function fleetSummary(db: Db, now: number, staleIntervals: number, expect: AlertPolicy['expect'] = {}, nodes: readonly NodeStateRow[] = listNodeStates(db)): Summary {
   const stale = staleOf(nodes, now, staleIntervals);
   const online = new Set(nodes.filter((n) => n.state === 'online' && !stale.has(n.node)).map((n) => n.node));
   let total = 0;
