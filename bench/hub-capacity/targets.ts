@@ -22,6 +22,8 @@ export interface CapacityTarget {
   dbPath: string;
   /** Processes whose CPU and RSS are the cost of the hub. */
   pids: number[];
+  /** Why the target died before `stop` (exit code and its last output), or null while it runs. */
+  died(): string | null;
   stop(): Promise<void>;
 }
 
@@ -40,12 +42,19 @@ export const sitrepHub: TargetKind = {
     const pid = hub.child.pid;
     if (pid === undefined) throw new Error('the hub has no pid');
     const { creds } = await enrollSimulatedNodes(hub.dataDir, nodes);
+    let stopping = false;
+    let died: string | null = null;
+    void hub.child.then((r) => {
+      if (!stopping) died = `the hub exited (code ${r.exitCode}, signal ${r.signal ?? 'none'}); its last output:\n${hub.output().slice(-4000)}`;
+    });
     return {
       mqttUrl: hub.mqttUrl,
       creds,
       dbPath: join(hub.dataDir, 'sitrep.db'),
       pids: [pid],
+      died: () => died,
       async stop() {
+        stopping = true;
         await hub.stop();
         rmSync(hub.dataDir, { recursive: true, force: true });
       },
@@ -82,6 +91,7 @@ export const mosquittoAndProjector: TargetKind = {
       creds,
       dbPath,
       pids: [broker.pid, proj.child.pid].filter((p): p is number => p !== undefined),
+      died: () => (proj.child.exitCode !== null ? `the projector exited (code ${proj.child.exitCode})` : null),
       async stop() {
         await proj.stop();
         await broker.close();
