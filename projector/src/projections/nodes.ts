@@ -37,6 +37,10 @@ export const nodes: Projection = {
       mem_percent REAL,
       disk_percent REAL
     );
+    -- listNodeStates, every alerting tick: a node's row carries its birth and metrics documents
+    -- (kilobytes), so reading the state of every node from the table reads them all; this index
+    -- holds what the tick needs, the birth's interval included.
+    CREATE INDEX IF NOT EXISTS nodes_state ON nodes (node, state, state_since, last_seen, json_extract(birth, '$.interval'));
   `,
 };
 
