@@ -117,6 +117,7 @@ export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: 
     db.close();
 
     const lag = distribution(lags);
+    if (lost > 0) log(`  ${lost} events lost; what the target logged:\n    ${target.complaints().join('\n    ') || '(no warnings)'}`);
     const ticks = cpu1.reduce((a, b) => a + b, 0) - cpu0.reduce((a, b) => a + b, 0);
     const hubRssKiB = Math.max(...rss);
     return {

@@ -1,6 +1,6 @@
 /**
  * What the capacity bench loads: a broker the fleet connects to and a projector database to read.
- * Two targets with the same fleet: the sitrep hub (embedded aedes + projector in one process), and
+ * Two targets with the same fleet: the sitrep hub (embedded aedes + projector thread, one process), and
  * Mosquitto (Debian package) with `sitrep projector` as its own process, the files exported by the
  * same code as `sitrep broker export-mosquitto`.
  */
@@ -24,6 +24,8 @@ export interface CapacityTarget {
   pids: number[];
   /** Why the target died before `stop` (exit code and its last output), or null while it runs. */
   died(): string | null;
+  /** The warnings and errors the target logged so far (last few lines), to explain a loss. */
+  complaints(): string[];
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export interface TargetKind {
 }
 
 export const sitrepHub: TargetKind = {
-  name: 'sitrep hub (aedes + projector, one process)',
+  name: 'sitrep hub (aedes + projector thread, one process)',
   unavailable: () => null,
   async start(nodes) {
     const hub = await startHubProcess(['--no-agent']);
@@ -53,6 +55,7 @@ export const sitrepHub: TargetKind = {
       dbPath: join(hub.dataDir, 'sitrep.db'),
       pids: [pid],
       died: () => died,
+      complaints: () => complaintsIn(hub.output()),
       async stop() {
         stopping = true;
         await hub.stop();
@@ -61,6 +64,11 @@ export const sitrepHub: TargetKind = {
     };
   },
 };
+
+/** Warning and error lines of a target's output, the last few. */
+function complaintsIn(output: string): string[] {
+  return output.split('\n').filter((l) => /\b(warn|warning|error)\b|dropp/i.test(l)).slice(-12);
+}
 
 /** PBKDF2 rounds in the bench's password file: the fleet's first connects are not what is measured. */
 const BENCH_PBKDF2_ITERATIONS = 1000;
@@ -92,6 +100,7 @@ export const mosquittoAndProjector: TargetKind = {
       dbPath,
       pids: [broker.pid, proj.child.pid].filter((p): p is number => p !== undefined),
       died: () => (proj.child.exitCode !== null ? `the projector exited (code ${proj.child.exitCode})` : null),
+      complaints: () => complaintsIn(broker.output()),
       async stop() {
         await proj.stop();
         await broker.close();
