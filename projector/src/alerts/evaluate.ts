@@ -70,8 +70,9 @@ export function staleOf(nodes: readonly NodeStateRow[], now: number, staleInterv
 
 /**
  * Every service name an override key could apply to: the key itself (`service`) and what follows
- * each `/` in it (`node/service`; a node id may itself hold a `/`). A service not named here has
- * the expectation its agent reported.
+ * each `/` in it (`node/service`; every `/` is taken as a possible separator, so the list stays
+ * complete whatever characters ids may hold). A service not named here has the expectation its
+ * agent reported.
  */
 export function overriddenServices(expect: AlertPolicy['expect']): string[] {
   const names = new Set<string>();
