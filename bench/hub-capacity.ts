@@ -1,5 +1,5 @@
 /**
- * Hub capacity (issue 9): the largest simulated fleet the hub (broker + projector, one process)
+ * Hub capacity (issue 9): the largest simulated fleet the hub (broker + projector thread, one process)
  * sustains at a 10 s interval with 20 services per node, while the projector's lag stays under 1 s
  * at p99 and no event is lost. Each step is a fresh `sitrep hub --no-agent` child with a fresh data
  * directory and a fleet of real MQTT connections (one agent identity each) from this process.
@@ -82,7 +82,7 @@ for (const target of targets) {
   }
 }
 
-console.log('\nHub capacity, one process (broker + projector), fleet on the same machine');
+console.log('\nHub capacity (broker + projector thread, one process), fleet on the same machine');
 console.log('| target | nodes | connections | msg/s | events/s | lag p50 | lag p99 | lost | hub CPU | hub RSS | RSS per node | sustained |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { target, steps: rows } of results) {

@@ -40,6 +40,12 @@ function rssKiB(pid: number): number {
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A target that died mid-step fails the step with its reason (the fleet would otherwise wait for it forever). */
+function alive(target: CapacityTarget): void {
+  const why = target.died();
+  if (why !== null) throw new Error(why);
+}
+
 export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: string) => void): Promise<StepResult> {
   try {
     const creds = target.creds;
@@ -57,10 +63,14 @@ export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: 
     });
     // Failed first attempts retry on their own; wait (bounded) until the whole fleet is in.
     const connectDeadline = Date.now() + 180_000;
-    while (fleet.stats().connected < s.nodes && Date.now() < connectDeadline) await pause(500);
+    while (fleet.stats().connected < s.nodes && Date.now() < connectDeadline) {
+      await pause(500);
+      alive(target);
+    }
     const connectSec = Math.round((Date.now() - t0) / 100) / 10;
     log(`  ${fleet.stats().connected}/${s.nodes} connected after ${connectSec} s; warming up ${s.warmupSec} s`);
     await pause(s.warmupSec * 1000);
+    alive(target);
 
     const windowStart = Date.now();
     const startStats = fleet.stats();
@@ -68,6 +78,7 @@ export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: 
     const rss: number[] = [];
     while (Date.now() - windowStart < s.windowSec * 1000) {
       await pause(5000);
+      alive(target);
       rss.push(target.pids.reduce((a, p) => a + rssKiB(p), 0));
     }
     const windowMs = Date.now() - windowStart;
@@ -76,7 +87,15 @@ export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: 
     const windowEnd = Date.now();
     const connected = endStats.connected;
     const lastSeq = new Map(fleet.nodes.map((n) => [n.host.node, n.host.lastSeq]));
-    await fleet.stop();
+    log(`  window done; stopping the fleet`);
+    // Raced with the target: a fleet whose broker is gone waits for acknowledgements forever.
+    let stopped = false;
+    const stopping = fleet.stop().then(() => (stopped = true));
+    while (!stopped) {
+      await Promise.race([stopping, pause(1000)]);
+      alive(target);
+    }
+    log(`  fleet stopped; draining`);
 
     // Drain: the projector must end up with every event the fleet sent (bounded wait).
     const expected = [...lastSeq.values()].reduce((a, b) => a + b, 0);
@@ -98,6 +117,7 @@ export async function runStep(target: CapacityTarget, s: StepSettings, log: (s: 
     db.close();
 
     const lag = distribution(lags);
+    if (lost > 0) log(`  ${lost} events lost; what the target logged:\n    ${target.complaints().join('\n    ') || '(no warnings)'}`);
     const ticks = cpu1.reduce((a, b) => a + b, 0) - cpu0.reduce((a, b) => a + b, 0);
     const hubRssKiB = Math.max(...rss);
     return {

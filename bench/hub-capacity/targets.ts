@@ -1,6 +1,6 @@
 /**
  * What the capacity bench loads: a broker the fleet connects to and a projector database to read.
- * Two targets with the same fleet: the sitrep hub (embedded aedes + projector in one process), and
+ * Two targets with the same fleet: the sitrep hub (embedded aedes + projector thread, one process), and
  * Mosquitto (Debian package) with `sitrep projector` as its own process, the files exported by the
  * same code as `sitrep broker export-mosquitto`.
  */
@@ -22,6 +22,10 @@ export interface CapacityTarget {
   dbPath: string;
   /** Processes whose CPU and RSS are the cost of the hub. */
   pids: number[];
+  /** Why the target died before `stop` (exit code and its last output), or null while it runs. */
+  died(): string | null;
+  /** The warnings and errors the target logged so far (last few lines), to explain a loss. */
+  complaints(): string[];
   stop(): Promise<void>;
 }
 
@@ -33,25 +37,38 @@ export interface TargetKind {
 }
 
 export const sitrepHub: TargetKind = {
-  name: 'sitrep hub (aedes + projector, one process)',
+  name: 'sitrep hub (aedes + projector thread, one process)',
   unavailable: () => null,
   async start(nodes) {
     const hub = await startHubProcess(['--no-agent']);
     const pid = hub.child.pid;
     if (pid === undefined) throw new Error('the hub has no pid');
     const { creds } = await enrollSimulatedNodes(hub.dataDir, nodes);
+    let stopping = false;
+    let died: string | null = null;
+    void hub.child.then((r) => {
+      if (!stopping) died = `the hub exited (code ${r.exitCode}, signal ${r.signal ?? 'none'}); its last output:\n${hub.output().slice(-4000)}`;
+    });
     return {
       mqttUrl: hub.mqttUrl,
       creds,
       dbPath: join(hub.dataDir, 'sitrep.db'),
       pids: [pid],
+      died: () => died,
+      complaints: () => complaintsIn(hub.output()),
       async stop() {
+        stopping = true;
         await hub.stop();
         rmSync(hub.dataDir, { recursive: true, force: true });
       },
     };
   },
 };
+
+/** Warning and error lines of a target's output, the last few. */
+function complaintsIn(output: string): string[] {
+  return output.split('\n').filter((l) => /\b(warn|warning|error)\b|dropp/i.test(l)).slice(-12);
+}
 
 /** PBKDF2 rounds in the bench's password file: the fleet's first connects are not what is measured. */
 const BENCH_PBKDF2_ITERATIONS = 1000;
@@ -82,6 +99,8 @@ export const mosquittoAndProjector: TargetKind = {
       creds,
       dbPath,
       pids: [broker.pid, proj.child.pid].filter((p): p is number => p !== undefined),
+      died: () => (proj.child.exitCode !== null ? `the projector exited (code ${proj.child.exitCode})` : null),
+      complaints: () => complaintsIn(broker.output()),
       async stop() {
         await proj.stop();
         await broker.close();

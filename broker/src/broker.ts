@@ -5,6 +5,7 @@
 import { Aedes } from 'aedes';
 import { createHaTopics, createTopics, type Logger } from '@sitrep/schemas';
 import { createAuth } from './auth/hooks.js';
+import { flattenMqDrain } from './delivery/flat-drain.js';
 import type { IdentityStore } from './auth/identities.js';
 import { CommandRate } from './limits/commands.js';
 import { resolveLimits, type BrokerLimits } from './limits/config.js';
@@ -73,6 +74,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     drainTimeout: opts.drainTimeoutMs ?? 15_000,
     ...auth.hooks,
   });
+  // A backlog on aedes' bus must not overflow the stack when it drains (see flat-drain.ts).
+  if (!flattenMqDrain((aedes as unknown as { mq: unknown }).mq)) log.warn('aedes message bus internals changed: its backlog drains by recursion again');
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   aedes.on('clientError', (client, err) => log.warn('client error', { client: client.id, error: err.message }));
   aedes.on('connectionError', (client, err) => log.warn('connection error', { client: client?.id, error: err.message }));

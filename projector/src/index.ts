@@ -18,3 +18,4 @@ export { metricsHistory, MetricsQueryError, metricsRetentionRules } from './proj
 export { runRetention, startRetention } from './retention/retention.js';
 export * from './notify/index.js';
 export { renderFleetMetrics, CONTENT_TYPE as METRICS_CONTENT_TYPE } from './metrics/fleet-metrics.js';
+export { openMetricsReader } from './metrics/reader.js';

@@ -1,19 +1,22 @@
 /**
  * The whole hub in one process: broker (TCP + WebSocket + dashboard), projector and a local agent,
- * each talking MQTT over real loopback sockets exactly as they would on separate machines.
+ * each talking MQTT over real loopback sockets exactly as they would on separate machines. The
+ * projector runs in a worker thread of its own (projector-thread.ts), so its SQLite work and the
+ * broker use both cores and never wait for each other.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveAgentConfig, startAgent, type RunningAgent } from '@sitrep/agent';
-import { METRICS_CONTENT_TYPE, projectorDbPath, renderFleetMetrics, startProjector, type RunningProjector } from '@sitrep/projector';
+import { METRICS_CONTENT_TYPE, openMetricsReader, projectorDbPath, renderFleetMetrics, type Db } from '@sitrep/projector';
 import { startBroker, type PersistenceOptions, type RunningBroker } from '@sitrep/broker';
 import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas';
 import { brokerSecurity, type BrokerSecurityFlags } from '../broker/security.js';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
 import { loadHubConfig } from './config.js';
 import { METRICS_PATH, metricsRoute } from '../metrics/route.js';
+import { startProjectorThread, type ProjectorThread } from './projector-thread.js';
 
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
@@ -47,7 +50,8 @@ export interface RunningHub {
   broker: RunningBroker | null;
   /** The MQTT URL the hub's own clients use. */
   mqttUrl: string;
-  projector: RunningProjector;
+  /** The projector, in its own thread. */
+  projector: ProjectorThread;
   agent: RunningAgent | null;
   bootstrap: Bootstrap;
   /** The dashboard; null with an external broker. */
@@ -69,11 +73,15 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     opts.log.warn('the dashboard is not built; run `pnpm --filter @sitrep/ui build`', { uiDir });
   }
 
-  let projector: RunningProjector | undefined;
+  const dbPath = projectorDbPath(dataDir);
+  let projector: ProjectorThread | undefined;
+  // /metrics reads the projector's database through a read-only connection of this thread,
+  // opened once the projector has created it.
+  let reader: Db | undefined;
   const metrics = metricsRoute({
     identities: bootstrap.identities,
     log: opts.log.child('metrics'),
-    render: () => (projector === undefined ? null : { body: renderFleetMetrics(projector.db, Date.now()), contentType: METRICS_CONTENT_TYPE }),
+    render: () => (reader === undefined ? null : { body: renderFleetMetrics(reader, Date.now()), contentType: METRICS_CONTENT_TYPE }),
   });
   const broker =
     opts.externalBroker !== undefined
@@ -92,11 +100,11 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
         });
   // Internal clients always use loopback (plain MQTT stays there), whatever address is exposed.
   const local = broker === null ? (opts.externalBroker as string) : `mqtt://127.0.0.1:${broker.tcpPort}`;
-  const dbPath = projectorDbPath(dataDir);
   let agent: RunningAgent | null = null;
   try {
-    projector = startProjector({ dbPath, broker: { url: local, prefix, ...bootstrap.secrets.projector }, hub: hubConfig, log: opts.log.child('projector') });
+    projector = startProjectorThread({ dbPath, broker: { url: local, prefix, ...bootstrap.secrets.projector }, hub: hubConfig }, opts.log.child('projector'));
     await projector.ready;
+    reader = openMetricsReader(dbPath);
     if (opts.agent) {
       const config = resolveAgentConfig(
         {
@@ -111,6 +119,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
       agent = await startAgent({ config, log: opts.log.child('agent') });
     }
   } catch (err) {
+    reader?.close();
     await projector?.stop().catch(() => undefined);
     await broker?.close();
     throw err;
@@ -129,6 +138,9 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     async stop() {
       await agent?.stop().catch((err: Error) => opts.log.error('agent stop failed', { error: err.message }));
       await running.stop().catch((err: Error) => opts.log.error('projector stop failed', { error: err.message }));
+      const r = reader;
+      reader = undefined;
+      r?.close();
       await broker?.close();
     },
   };

@@ -12,12 +12,11 @@
  */
 import type { Alert } from '@sitrep/schemas';
 import { openAlerts } from '../projections/alerts.js';
-import { currentChecks } from '../projections/checks.js';
 import { sql } from '../db/statements.js';
-import { listNodes } from '../projections/nodes.js';
+import { listNodeStates, type NodeStateRow } from '../projections/nodes.js';
 import type { Db } from '../projections/projection.js';
 import { gaveUpProcesses } from '../projections/process-gave-up.js';
-import { listServices } from '../projections/services.js';
+import { listServicesNotRunning, runningSince } from '../projections/services.js';
 
 export interface AlertPolicy {
   serviceDownAfterMs: number;
@@ -51,28 +50,59 @@ export interface AlertChanges {
 
 /**
  * Online nodes silent for more than `staleIntervals` of their metrics interval (from the birth;
- * 10 s when unknown). SQLite reads the interval out of the birth JSON: this runs every tick, and
- * parsing every node's whole birth in JavaScript each time would cost more than the rest.
+ * 10 s when unknown). SQLite reads the interval out of the birth JSON (`listNodeStates`): this
+ * runs every tick, and parsing every node's whole birth in JavaScript each time would cost more
+ * than the rest.
  */
 export function staleNodes(db: Db, now: number, staleIntervals: number): Set<string> {
-  const rows = sql(
-    db,
-    `SELECT node, last_seen, json_extract(birth, '$.interval') AS interval FROM nodes WHERE state = 'online'`,
-  ).all() as { node: string; last_seen: number; interval: unknown }[];
+  return staleOf(listNodeStates(db), now, staleIntervals);
+}
+
+export function staleOf(nodes: readonly NodeStateRow[], now: number, staleIntervals: number): Set<string> {
   const stale = new Set<string>();
-  for (const r of rows) {
+  for (const r of nodes) {
+    if (r.state !== 'online') continue;
     const ms = typeof r.interval === 'number' && r.interval > 0 ? r.interval * 1000 : 10_000;
     if (now - r.last_seen > staleIntervals * ms) stale.add(r.node);
   }
   return stale;
 }
 
-export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<string, Alert> {
+/**
+ * Every service name an override key could apply to: the key itself (`service`) and what follows
+ * each `/` in it (`node/service`; every `/` is taken as a possible separator, so the list stays
+ * complete whatever characters ids may hold). A service not named here has the expectation its
+ * agent reported.
+ */
+export function overriddenServices(expect: AlertPolicy['expect']): string[] {
+  const names = new Set<string>();
+  for (const key of Object.keys(expect)) {
+    names.add(key);
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) names.add(key.slice(i + 1));
+  }
+  return [...names];
+}
+
+/** Checks whose last result alerts: FAILURE or ERROR, and WARNING when the policy says so. */
+function failingChecks(db: Db, warning: boolean): { node: string; check_id: string; status: string; message: string; ts: number }[] {
+  return sql(
+    db,
+    `SELECT node, check_id, status, message, ts FROM checks_current
+     WHERE status IN ('FAILURE', 'ERROR') OR (@warning AND status = 'WARNING') ORDER BY node, check_id`,
+  ).all({ warning: warning ? 1 : 0 }) as { node: string; check_id: string; status: string; message: string; ts: number }[];
+}
+
+/**
+ * The alerts the read models call for now. SQL does the filtering: a tick reads the nodes'
+ * states, the services that are not running, the failing checks and the gave-up processes,
+ * never the whole fleet's services (40,000 rows at 2,000 nodes, every two seconds).
+ */
+export function desiredAlerts(db: Db, now: number, policy: AlertPolicy, nodes: readonly NodeStateRow[] = listNodeStates(db)): Map<string, Alert> {
   const want = new Map<string, Alert>();
   const add = (a: Omit<Alert, 'openedAt'>) => want.set(a.id, { ...a, openedAt: now });
-  const stale = staleNodes(db, now, policy.staleIntervals);
+  const stale = staleOf(nodes, now, policy.staleIntervals);
   const healthyNodes = new Set<string>();
-  for (const n of listNodes(db)) {
+  for (const n of nodes) {
     if (n.state === 'lost' && now - (n.state_since ?? now) >= policy.nodeLostAfterMs) {
       add({ id: `node_lost:${n.node}`, kind: 'node_lost', node: n.node, target: null, since: n.state_since ?? now, message: `node ${n.node} lost its connection` });
     } else if (stale.has(n.node)) {
@@ -81,25 +111,22 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
       healthyNodes.add(n.node);
     }
   }
-  const services = listServices(db);
-  for (const s of services) {
-    if (!healthyNodes.has(s.node) || effectiveExpect(policy, s.node, s.service, s.expect) !== 'running' || s.state === 'running') continue;
+  for (const s of listServicesNotRunning(db)) {
+    if (!healthyNodes.has(s.node) || effectiveExpect(policy, s.node, s.service, s.expect) !== 'running') continue;
     const threshold = policy.serviceDownAfter[`${s.node}/${s.service}`] ?? policy.serviceDownAfter[s.service] ?? policy.serviceDownAfterMs;
     const since = s.since ?? s.updated_at;
     if (now - since < threshold) continue;
     const what = s.exists_ === 0 ? 'does not exist' : `is ${s.state}`;
     add({ id: `service_down:${s.node}:${s.service}`, kind: 'service_down', node: s.node, target: s.service, since, message: `${s.service} on ${s.node} ${what} (expected running)` });
   }
-  for (const c of currentChecks(db)) {
+  for (const c of failingChecks(db, policy.checkWarning)) {
     if (!healthyNodes.has(c.node)) continue;
-    if (c.status === 'FAILURE' || c.status === 'ERROR' || (policy.checkWarning && c.status === 'WARNING')) {
-      add({ id: `check_failing:${c.node}:${c.check_id}`, kind: 'check_failing', node: c.node, target: c.check_id, since: c.ts, message: `check ${c.check_id} on ${c.node}: ${c.status} ${c.message}`.slice(0, 1024) });
-    }
+    add({ id: `check_failing:${c.node}:${c.check_id}`, kind: 'check_failing', node: c.node, target: c.check_id, since: c.ts, message: `check ${c.check_id} on ${c.node}: ${c.status} ${c.message}`.slice(0, 1024) });
   }
-  const running = new Map(services.filter((s) => s.state === 'running').map((s) => [`${s.node}/${s.service}`, s.since ?? s.ts]));
   for (const g of gaveUpProcesses(db)) {
-    const since = running.get(`${g.node}/${g.process}`);
-    if (!healthyNodes.has(g.node) || (since !== undefined && since >= g.since)) continue;
+    if (!healthyNodes.has(g.node)) continue;
+    const since = runningSince(db, g.node, g.process);
+    if (since !== undefined && since >= g.since) continue;
     add({
       id: `process_gave_up:${g.node}:${g.process}`, kind: 'process_gave_up', node: g.node, target: g.process, since: g.since,
       message: `${g.process} on ${g.node}: the supervisor gave up after ${g.restarts} restarts in ${Math.round(g.window_ms / 1000)} s`,
@@ -108,10 +135,10 @@ export function desiredAlerts(db: Db, now: number, policy: AlertPolicy): Map<str
   return want;
 }
 
-export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy): AlertChanges {
-  const want = desiredAlerts(db, now, policy);
+export function evaluateAlerts(db: Db, now: number, policy: AlertPolicy, nodes: readonly NodeStateRow[] = listNodeStates(db)): AlertChanges {
+  const want = desiredAlerts(db, now, policy, nodes);
   const open = openAlerts(db);
-  const nodeState = new Map(listNodes(db).map((n) => [n.node, n.state]));
+  const nodeState = new Map(nodes.map((n) => [n.node, n.state]));
   const openIds = new Set(open.map((a) => a.id));
   return {
     open: [...want.values()].filter((a) => !openIds.has(a.id)),

@@ -6,6 +6,7 @@
 import type { Alert, Alerts, Logger, Summary } from '@sitrep/schemas';
 import type { Folder } from '../fold/folder.js';
 import { openAlerts } from '../projections/alerts.js';
+import { listNodeStates } from '../projections/nodes.js';
 import { appendDerivedEvent } from '../projections/event-log.js';
 import type { Db } from '../projections/projection.js';
 import { evaluateAlerts, type AlertPolicy } from './evaluate.js';
@@ -36,7 +37,9 @@ export function startAlerting(o: AlertingOptions): Alerting {
   let lastPublished = '';
   const tick = () => {
     const now = o.now();
-    const changes = evaluateAlerts(o.db, now, o.policy);
+    // One read of the nodes' states serves the evaluation and the summary (alerts change no node).
+    const nodes = listNodeStates(o.db);
+    const changes = evaluateAlerts(o.db, now, o.policy, nodes);
     o.db.transaction(() => {
       for (const a of changes.open) {
         const e = appendDerivedEvent(o.db, { node: a.node, ts: now, type: 'AlertOpened', data: { ...a } }, `AlertOpened:${a.id}:${now}`);
@@ -55,7 +58,7 @@ export function startAlerting(o: AlertingOptions): Alerting {
       }
     })();
     const alerts: Alerts = { v: 1, ts: now, alerts: openAlerts(o.db) };
-    const summary = fleetSummary(o.db, now, o.policy.staleIntervals, o.policy.expect);
+    const summary = fleetSummary(o.db, now, o.policy.staleIntervals, o.policy.expect, nodes);
     // Publish on change only; timestamps aside, the same content is not news.
     const key = JSON.stringify([alerts.alerts, { ...summary, ts: 0 }]);
     if (key !== lastPublished) {

@@ -37,6 +37,10 @@ export const nodes: Projection = {
       mem_percent REAL,
       disk_percent REAL
     );
+    -- listNodeStates, every alerting tick: a node's row carries its birth and metrics documents
+    -- (kilobytes), so reading the state of every node from the table reads them all; this index
+    -- holds what the tick needs, the birth's interval included.
+    CREATE INDEX IF NOT EXISTS nodes_state ON nodes (node, state, state_since, last_seen, json_extract(birth, '$.interval'));
   `,
 };
 
@@ -72,6 +76,29 @@ export function getNode(db: Db, node: string): NodeRow | undefined {
 
 export function listNodes(db: Db): NodeRow[] {
   return sql(db, 'SELECT * FROM nodes ORDER BY node').all() as NodeRow[];
+}
+
+/** What alerting and the summary need of a node: its state and, when online, its metrics interval. */
+export interface NodeStateRow {
+  node: string;
+  state: NodeRow['state'];
+  state_since: number | null;
+  last_seen: number;
+  /** The birth's `interval` (seconds) of an online node, as stored; null otherwise. */
+  interval: unknown;
+}
+
+/**
+ * Every node's state, without the birth and metrics documents `listNodes` carries: this runs
+ * every alerting tick. SQLite reads the interval out of the birth JSON, and only for online
+ * nodes (the only ones that can be stale).
+ */
+export function listNodeStates(db: Db): NodeStateRow[] {
+  return sql(
+    db,
+    `SELECT node, state, state_since, last_seen, CASE WHEN state = 'online' THEN json_extract(birth, '$.interval') END AS interval
+     FROM nodes ORDER BY node`,
+  ).all() as NodeStateRow[];
 }
 
 export function touchNode(db: Db, node: string, now: number): void {
