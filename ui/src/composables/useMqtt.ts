@@ -112,6 +112,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
   }
 
   function login(creds: Credentials): void {
+    globalThis.performance?.mark?.('sitrep:login');
     logout();
     error.value = null;
     state.value = 'connecting';
@@ -126,6 +127,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     // client may still emit while it winds down.
     c.on('connect', () => {
       if (client !== c) return;
+      globalThis.performance?.mark?.('sitrep:connected');
       state.value = 'connected';
       error.value = null;
       // Retained state is delivered again on every connect, and so are its invalid messages:
@@ -141,6 +143,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       const open = () => {
         if (client !== c || connects.value !== mine || state.value !== 'connected') return;
         openedFor = mine;
+        globalThis.performance?.mark?.('sitrep:subscribed-all');
         for (const feed of new Set(feeds.values())) if (feed.gated === true) subscribe(c, feed, false);
       };
       if (gate === null) open();

@@ -47,6 +47,7 @@ export function useQuery(session: MqttSession): QueryClient {
     reset() {},
     receive(topic, payload) {
       if (topic.kind !== 'reply') return `the query feed does not handle ${topic.kind} topics`;
+      globalThis.performance?.mark?.('sitrep:reply-received');
       const d = codecs.queryReply.decode(payload, QUERY_REPLY_MAX_BYTES);
       if (!d.ok) return d.reason;
       const reply = d.value;

@@ -58,25 +58,36 @@ export const isFromSnapshot = (value: object): boolean => fromSnapshot.has(value
 export function readSnapshot(s: FleetSnapshot): { ok: true; value: ReadSnapshot } | { ok: false; reason: string } {
   const nodes = new Map<string, SnapshotNodeFacts>();
   const services: ItemChange<ServiceState>[] = [];
-  const time = (age: number) => s.ts - age;
-  for (const [i, n] of s.nodes.entries()) {
+  // Plain index loops: this runs over every service of the fleet while the page waits for it.
+  for (let i = 0; i < s.nodes.length; i++) {
+    const n = s.nodes[i]!;
     const at = `FleetSnapshot at /nodes/${i}`;
     if (nodes.has(n.node)) return { ok: false, reason: `${at}/node: ${n.node} appears twice` };
     const watched: WatchedService[] = [];
-    for (const [j, [svc, w]] of (n.birth?.watched ?? []).entries()) {
+    const pairs = n.birth?.watched ?? [];
+    for (let j = 0; j < pairs.length; j++) {
+      const [svc, w] = pairs[j]!;
       const id = s.services[svc];
       const watch = s.watches[w];
       if (id === undefined || watch === undefined) return { ok: false, reason: `${at}/birth/watched/${j}: index out of range` };
       watched.push({ id, kind: watch.kind, expect: watch.expect, actions: watch.actions });
     }
-    for (const [j, [svc, look, tsAge, sinceAge, pid, memoryBytes, cpuPercent, restarts]] of n.items.entries()) {
-      const id = s.services[svc];
-      const l = s.looks[look];
+    for (let j = 0; j < n.items.length; j++) {
+      const item = n.items[j]!;
+      const id = s.services[item[0]];
+      const l = s.looks[item[1]];
       if (id === undefined || l === undefined) return { ok: false, reason: `${at}/items/${j}: index out of range` };
-      const ts = time(tsAge);
-      const since = sinceAge === null ? null : time(sinceAge);
+      const ts = s.ts - item[2];
+      const since = item[3] === null ? null : s.ts - item[3];
       if (ts < 0 || (since !== null && since < 0)) return { ok: false, reason: `${at}/items/${j}: a time before 1970` };
-      const value: ServiceState = { v: 1, node: n.node, service: id, ts, ...l, since, pid, memoryBytes, cpuPercent, restarts };
+      const value: ServiceState = {
+        v: 1, node: n.node, service: id, ts, kind: l.kind, state: l.state, expect: l.expect, exists: l.exists,
+        since, pid: item[4], memoryBytes: item[5], cpuPercent: item[6], restarts: item[7],
+      };
+      if (l.result !== undefined) value.result = l.result;
+      if (l.exitStatus !== undefined) value.exitStatus = l.exitStatus;
+      if (l.signal !== undefined) value.signal = l.signal;
+      if (l.health !== undefined) value.health = l.health;
       fromSnapshot.add(value);
       services.push({ node: n.node, id, value });
     }
