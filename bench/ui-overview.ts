@@ -133,6 +133,13 @@ async function measure(label: string, creds: { username: string; password: strin
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    // WebSocket frames as the renderer's network side sees them: when the snapshot's bytes arrived.
+    const frames: { t: number; dir: 'in' | 'out'; bytes: number }[] = [];
+    if (profiling) {
+      await cdp.send('Network.enable');
+      cdp.on('Network.webSocketFrameSent', (e) => frames.push({ t: e.timestamp, dir: 'out', bytes: e.response.payloadData.length }));
+      cdp.on('Network.webSocketFrameReceived', (e) => frames.push({ t: e.timestamp, dir: 'in', bytes: e.response.payloadData.length }));
+    }
     step(`${label}: loading the overview`);
     await page.goto(`http://127.0.0.1:${port}/`);
     const firstRenderMs = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
@@ -145,6 +152,8 @@ async function measure(label: string, creds: { username: string; password: strin
       const { profile: p } = await cdp.send('Profiler.stop');
       writeFileSync(join(benchDir, 'results', 'ui-overview.cpuprofile'), JSON.stringify(p));
       step(`${label}: CPU profile of the load (the second page: the browser is warm), self time by function:\n${summariseProfile(p)}`);
+      const t0 = frames[0]?.t ?? 0;
+      step(`${label}: first 12 WebSocket frames and every one over 8 KiB (ms from the first, direction, base64 bytes): ${frames.filter((f, i) => i < 12 || f.bytes > 8192).map((f) => `${((f.t - t0) * 1000).toFixed(0)} ${f.dir} ${f.bytes}`).join(', ')}`);
     }
     const snapshot = await page.locator('[data-testid=overview]').getAttribute('data-snapshot');
     const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('sitrep:', '')} ${m.startTime.toFixed(0)}`));
