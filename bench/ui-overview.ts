@@ -8,7 +8,7 @@
  * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
  *
  *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
- *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10]
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile]
  *
  * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
  * Figures go to results/ui-overview.json.
@@ -37,6 +37,13 @@ function option(name: string, def: number, min: number, max: number): number {
 const shape: FleetShape = { nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) };
 const rate = option('rate', 500, 0, 5000);
 const windowSec = option('window', 10, 3, 120);
+/**
+ * The broker's persistence: `sqlite` as `sitrep hub` runs it (default), or `memory` (the test kit's
+ * default, whose retained lookups scan every retained message for each subscription).
+ */
+const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
+if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error('--persistence must be sqlite or memory');
+const persistence: 'sqlite' | 'memory' = persistenceArg;
 /** `--profile`: a CDP CPU profile of the first page's load, summarised by function (results/ui-overview.cpuprofile). */
 const profile = process.argv.includes('--profile');
 const cells = shape.nodes * shape.services;
@@ -168,7 +175,7 @@ async function measure(label: string, creds: { username: string; password: strin
 
 mkdirSync(join(benchDir, 'results'), { recursive: true });
 try {
-  tb = await startTestBroker({ uiDir });
+  tb = await startTestBroker({ uiDir, persistence });
   const viewer = await tb.identity('viewer', 'bench-viewer');
   const now = Date.now();
   const state = retainedState(t, shape, now);
@@ -230,6 +237,7 @@ try {
     machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
     node: process.version,
     shape,
+    persistence,
     rate,
     achievedRate: achieved,
     windowSec,
@@ -244,7 +252,7 @@ try {
   writeFileSync(join(benchDir, 'results', 'ui-overview.json'), `${JSON.stringify(results, null, 2)}\n`);
 
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  console.log(`\nui-overview: ${shape.nodes} nodes x ${shape.services} services (${cells} cells), ${results.machine}`);
+  console.log(`\nui-overview: ${shape.nodes} nodes x ${shape.services} services (${cells} cells), broker persistence ${persistence}, ${results.machine}`);
   console.log('| page | first full render | main thread CPU (mean) | busiest second | task wall share | unhealthy shown at the end |');
   console.log('|---|---|---|---|---|---|');
   const row = (name: string, r: Run) =>
