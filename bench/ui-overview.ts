@@ -155,7 +155,7 @@ async function measure(label: string, creds: { username: string; password: strin
       await page.screenshot({ path: join(benchDir, 'results', 'ui-overview-timeout.png') });
       throw new Error(`${err.message}: ${shown} cells rendered (screenshot in results/)`);
     });
-    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms; measuring for ${windowSec} s`);
+    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms${seconds > 0 ? `; measuring for ${seconds} s` : ""}`);
     if (profiling) {
       const { profile: p } = await cdp.send('Profiler.stop');
       writeFileSync(join(benchDir, 'results', 'ui-overview.cpuprofile'), JSON.stringify(p));

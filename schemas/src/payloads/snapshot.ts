@@ -8,8 +8,8 @@
  *
  * Compact by construction: service ids, distinct service states ("looks") and distinct watch
  * entries are tables sent once; items refer to them by index, and their times are ages (ms before
- * the snapshot's `ts`) rather than 13-digit timestamps. 500 nodes x 20 services is ~0.4 MB where
- * the retained state is ~4 MB in 11,500 messages.
+ * the snapshot's `ts`) rather than 13-digit timestamps. 500 nodes x 20 services is ~0.5 MiB where
+ * the retained state is ~3.8 MiB in 11,500 messages.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Action, Bytes, Expect, ItemId, NodeId, Nullable, Session, Timestamp, Version } from './common.js';
