@@ -1,12 +1,14 @@
 /**
- * The dashboard's overview under a large fleet, in headless Chromium against a real broker:
- * 500 nodes x 20 services as retained state, then 500 service-state updates a second.
+ * The dashboard's overview under a large fleet, in headless Chromium against a real hub (broker and
+ * projector in one process, as `sitrep hub` runs them): 500 nodes x 20 services as retained state,
+ * folded by the projector before the page opens, then 500 service-state updates a second. The page
+ * paints from the projector's fleet snapshot, then the retained state keeps it live.
  * Measures time to the first full render of the grid and the renderer main thread's busy share,
  * with updates on against the same page with updates off (the reference, same run).
  * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
  *
  *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
- *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10]
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile]
  *
  * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
  * Figures go to results/ui-overview.json.
@@ -16,10 +18,11 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestBroker, type TestBroker } from '@sitrep/broker/testing';
-import { createTopics } from '@sitrep/schemas';
+import { startTestBroker, waitFor, type TestBroker } from '@sitrep/broker/testing';
+import { startProjector, type RunningProjector } from '@sitrep/projector';
+import { codecs, createTopics, memoryLogger } from '@sitrep/schemas';
 import { flip, retainedState, type FleetShape } from './ui-overview/fleet.js';
-import { busyShare, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
+import { busyShare, summariseProfile, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const uiDir = join(benchDir, '..', 'ui', 'dist');
@@ -34,6 +37,15 @@ function option(name: string, def: number, min: number, max: number): number {
 const shape: FleetShape = { nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) };
 const rate = option('rate', 500, 0, 5000);
 const windowSec = option('window', 10, 3, 120);
+/**
+ * The broker's persistence: `sqlite` as `sitrep hub` runs it (default), or `memory` (the test kit's
+ * default, whose retained lookups scan every retained message for each subscription).
+ */
+const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
+if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error('--persistence must be sqlite or memory');
+const persistence: 'sqlite' | 'memory' = persistenceArg;
+/** `--profile`: a CDP CPU profile of the first page's load, summarised by function (results/ui-overview.cpuprofile). */
+const profile = process.argv.includes('--profile');
 const cells = shape.nodes * shape.services;
 const step = (what: string) => console.error(`[ui-overview] ${what}`);
 
@@ -48,6 +60,7 @@ if (!existsSync(CHROMIUM)) {
 
 const t = createTopics('sitrep/v1');
 let tb: TestBroker | undefined;
+let projector: RunningProjector | undefined;
 let browser: Browser | undefined;
 let publisher: ReturnType<typeof setInterval> | undefined;
 
@@ -78,13 +91,41 @@ async function wireTime(broker: TestBroker, creds: { username: string; password:
   return ms;
 }
 
+/** ms for a Node mqtt.js client over WebSocket to ask the projector for the fleet snapshot and receive it. */
+async function snapshotTime(broker: TestBroker, creds: { username: string; password: string }): Promise<{ ms: number; bytes: number }> {
+  const client = await broker.connect(creds, { ws: true, clientId: 'bench-snapshot' });
+  try {
+    const replyTo = t.reply('bench-snapshot');
+    await client.subscribeAsync(replyTo, { qos: 0 });
+    const t0 = performance.now();
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no fleet snapshot from the projector in 30 s')), 30_000);
+      client.on('message', (_topic, payload) => {
+        clearTimeout(timer);
+        resolve(payload);
+      });
+    });
+    await client.publishAsync(t.query('fleetSnapshot'), JSON.stringify({ id: 'bench-1', replyTo }), { qos: 1 });
+    const payload = await reply;
+    const ms = performance.now() - t0;
+    const decoded = codecs.queryReply.decode(payload, payload.byteLength);
+    if (!decoded.ok || !decoded.value.ok || codecs.fleetSnapshot.problem(decoded.value.data) !== null) throw new Error(`bad fleet snapshot: ${payload.toString('utf8', 0, 300)}`);
+    return { ms, bytes: payload.byteLength };
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
 interface Run {
   firstRenderMs: number;
   busy: Busy;
   unhealthy: number;
+  /** What the page did with the fleet snapshot: `applied` (painted from it) or `fallback`. */
+  snapshot: string | null;
 }
 
-async function measure(label: string, creds: { username: string; password: string }, port: number): Promise<Run> {
+/** `query`: `?snapshot=off` for the page without the fleet snapshot. `seconds`: the busy window (0: none). */
+async function measure(label: string, creds: { username: string; password: string }, port: number, query = '', seconds = windowSec): Promise<Run> {
   const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
   try {
     let logged = 0;
@@ -94,17 +135,40 @@ async function measure(label: string, creds: { username: string; password: strin
     await page.addInitScript((login) => sessionStorage.setItem('sitrep.login', login), JSON.stringify(creds));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
+    const profiling = profile && label === 'updates off';
+    if (profiling) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    // WebSocket frames as the renderer's network side sees them: when the snapshot's bytes arrived.
+    const frames: { t: number; dir: 'in' | 'out'; bytes: number }[] = [];
+    if (profiling) {
+      await cdp.send('Network.enable');
+      cdp.on('Network.webSocketFrameSent', (e) => frames.push({ t: e.timestamp, dir: 'out', bytes: e.response.payloadData.length }));
+      cdp.on('Network.webSocketFrameReceived', (e) => frames.push({ t: e.timestamp, dir: 'in', bytes: e.response.payloadData.length }));
+    }
     step(`${label}: loading the overview`);
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`http://127.0.0.1:${port}/${query}`);
     const firstRenderMs = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
       const shown = await page.locator('[data-testid=service-cell]').count();
       await page.screenshot({ path: join(benchDir, 'results', 'ui-overview-timeout.png') });
       throw new Error(`${err.message}: ${shown} cells rendered (screenshot in results/)`);
     });
-    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms; measuring for ${windowSec} s`);
-    const busy = await busyShare(cdp, windowSec);
+    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms${seconds > 0 ? `; measuring for ${seconds} s` : ""}`);
+    if (profiling) {
+      const { profile: p } = await cdp.send('Profiler.stop');
+      writeFileSync(join(benchDir, 'results', 'ui-overview.cpuprofile'), JSON.stringify(p));
+      step(`${label}: CPU profile of the load (after a warm-up page), self time by function:\n${summariseProfile(p)}`);
+      const t0 = frames[0]?.t ?? 0;
+      step(`${label}: first 12 WebSocket frames and every one over 8 KiB (ms from the first, direction, base64 bytes): ${frames.filter((f, i) => i < 12 || f.bytes > 8192).map((f) => `${((f.t - t0) * 1000).toFixed(0)} ${f.dir} ${f.bytes}`).join(', ')}`);
+    }
+    const snapshot = await page.locator('[data-testid=overview]').getAttribute('data-snapshot');
+    const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('sitrep:', '')} ${m.startTime.toFixed(0)}`));
+    step(`${label}: fleet snapshot ${snapshot}; page marks (ms): ${marks.join(', ')}`);
+    const busy = seconds > 0 ? await busyShare(cdp, seconds) : { mean: 0, perSecond: [0], taskShare: 0 };
     const unhealthy = await unhealthyShown(page);
-    return { firstRenderMs, busy, unhealthy };
+    return { firstRenderMs, busy, unhealthy, snapshot };
   } finally {
     await page.close();
   }
@@ -112,12 +176,22 @@ async function measure(label: string, creds: { username: string; password: strin
 
 mkdirSync(join(benchDir, 'results'), { recursive: true });
 try {
-  tb = await startTestBroker({ uiDir });
+  tb = await startTestBroker({ uiDir, persistence });
   const viewer = await tb.identity('viewer', 'bench-viewer');
   const now = Date.now();
   const state = retainedState(t, shape, now);
   step(`seeding ${state.length} retained messages (${shape.nodes} nodes x ${shape.services} services)`);
   for (let i = 0; i < state.length; i += 500) await Promise.all(state.slice(i, i + 500).map((m) => publish(m.topic, m.payload)));
+  // The hub's projector folds the same retained state into its read models: the page's snapshot.
+  const projCreds = await tb.identity('service', 'bench-projector');
+  projector = startProjector({ dbPath: join(tb.dir, 'sitrep.db'), broker: { url: tb.tcpUrl, ...projCreds }, log: memoryLogger('projector') });
+  await projector.ready;
+  const db = projector.db;
+  await waitFor(() => {
+    const folded = db.prepare('SELECT (SELECT count(*) FROM services) AS services, (SELECT count(*) FROM nodes WHERE state = ? AND birth IS NOT NULL) AS nodes').get('online') as { services: number; nodes: number };
+    return folded.services === cells && folded.nodes === shape.nodes ? folded : undefined;
+  }, `the projector folding ${shape.nodes} nodes and ${cells} service states`, 120_000, 100);
+  step(`projector: folded ${shape.nodes} nodes and ${cells} service states`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -127,7 +201,13 @@ try {
   // Reference: the same retained state to a plain mqtt.js client over the same WebSocket path.
   const wire = await wireTime(tb, viewer, state.length);
   step(`reference: a Node mqtt.js client over WebSocket received all ${state.length} retained messages in ${wire.toFixed(0)} ms`);
+  const snap = await snapshotTime(tb, viewer);
+  step(`reference: a Node mqtt.js client over WebSocket asked for the fleet snapshot and had it (${(snap.bytes / 1024).toFixed(0)} KiB) in ${snap.ms.toFixed(0)} ms`);
+  // The browser's cold start (first page) is paid by a page that is not counted.
+  await measure('warm-up, not counted', viewer, tb.broker.httpPort, '', 0);
   const off = await measure('updates off', viewer, tb.broker.httpPort);
+  // The same page without the snapshot (retained state alone, as before it): the same-run comparison.
+  const retainedOnly = await measure('updates off, no snapshot', viewer, tb.broker.httpPort, '?snapshot=off', 3);
 
   // Bounded: at most rate x (window + 90 s) messages, stopped in `finally` in any case.
   const maxCount = rate * (windowSec + 90);
@@ -162,11 +242,14 @@ try {
     machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
     node: process.version,
     shape,
+    persistence,
     rate,
     achievedRate: achieved,
     windowSec,
     referenceWireMs: wire,
+    referenceSnapshot: snap,
     off,
+    retainedOnly,
     on,
     ratios: { firstRender: on.firstRenderMs / off.firstRenderMs, busy: on.busy.mean / Math.max(off.busy.mean, 1e-6) },
     targets: { firstRenderMs: 1500, busyShare: 0.3 },
@@ -175,20 +258,25 @@ try {
   writeFileSync(join(benchDir, 'results', 'ui-overview.json'), `${JSON.stringify(results, null, 2)}\n`);
 
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  console.log(`\nui-overview: ${shape.nodes} nodes x ${shape.services} services (${cells} cells), ${results.machine}`);
+  console.log(`\nui-overview: ${shape.nodes} nodes x ${shape.services} services (${cells} cells), broker persistence ${persistence}, ${results.machine}`);
   console.log('| page | first full render | main thread CPU (mean) | busiest second | task wall share | unhealthy shown at the end |');
   console.log('|---|---|---|---|---|---|');
   const row = (name: string, r: Run) =>
     `| ${name} | ${r.firstRenderMs.toFixed(0)} ms | ${pct(r.busy.mean)} | ${pct(Math.max(...r.busy.perSecond))} | ${pct(r.busy.taskShare)} | ${r.unhealthy} |`;
   console.log(row('updates off', off));
+  console.log(row('updates off, no snapshot (`?snapshot=off`, 3 s window)', retainedOnly));
   console.log(row(`${rate} updates/s (achieved ${achieved.toFixed(0)}/s)`, on));
   console.log(`| reference: Node mqtt.js client, same retained state over WebSocket | ${wire.toFixed(0)} ms | | | | |`);
+  console.log(`| reference: Node mqtt.js client, fleet snapshot query and answer (${(snap.bytes / 1024).toFixed(0)} KiB) | ${snap.ms.toFixed(0)} ms | | | | |`);
   console.log(`| **ratio on/off** | ${results.ratios.firstRender.toFixed(2)}x | ${results.ratios.busy.toFixed(2)}x | | | |`);
+  console.log(`| **ratio snapshot / no snapshot** (updates off) | ${(off.firstRenderMs / retainedOnly.firstRenderMs).toFixed(2)}x | | | | |`);
   const pass = on.firstRenderMs < 1500 && on.busy.mean < 0.3;
+  console.log(`fleet snapshot: updates off ${off.snapshot}, no snapshot ${retainedOnly.snapshot}, updates on ${on.snapshot}`);
   console.log(`targets (first render < 1.5 s, busy < 30 %): ${pass ? 'met' : 'NOT met'}`);
   if (rate > 0 && on.unhealthy === 0) console.log('warning: no cell turned red: the updates did not reach the page');
 } finally {
   clearInterval(publisher);
   await browser?.close();
+  await projector?.stop();
   await tb?.close();
 }

@@ -64,3 +64,25 @@ export async function busyShare(cdp: CDPSession, seconds: number): Promise<Busy>
   const wall = (lastT - t0) / 1000;
   return { mean: (last.cpu - c0.cpu) / wall, perSecond, taskShare: (last.tasks - c0.tasks) / wall };
 }
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Self time per function of a CDP CPU profile, the top `n` lines, `(idle)` left out. */
+export function summariseProfile(p: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }, n = 25): string {
+  const byId = new Map(p.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const f = byId.get(samples[i]!)?.callFrame;
+    if (f === undefined) continue;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
+  }
+  const total = [...self].filter(([k]) => !k.startsWith('(idle)')).reduce((a, [, ms]) => a + ms, 0);
+  const top = [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [`  busy ${total.toFixed(0)} ms, idle ${(self.get('(idle) :0') ?? 0).toFixed(0)} ms`, ...top.map(([k, ms]) => `  ${ms.toFixed(1).padStart(7)} ms  ${k}`)].join('\n');
+}

@@ -180,6 +180,45 @@ describe.skipIf(missing !== null)('dashboard in chromium', () => {
     await page.close();
   });
 
+  it('paints the overview from the projector’s fleet snapshot before the retained state arrives', async () => {
+    // The agent's process is up and known (so the projector has folded it too) before the page opens.
+    const first = await browser.newPage();
+    await login(first, 'vera', creds.viewer);
+    await first.locator(cellSelector('healthy')).waitFor({ timeout: 20_000 });
+    await first.close();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // What the grid showed at the moment the snapshot had been painted: the retained subscriptions
+    // are only made after that mark, so whatever is on screen then came from the snapshot.
+    await page.addInitScript(() => {
+      const mark = performance.mark.bind(performance);
+      performance.mark = (name: string, options?: PerformanceMarkOptions) => {
+        if (name === 'sitrep:snapshot-painted') {
+          const cells = [...document.querySelectorAll('[data-testid=service-grid] [data-testid=service-cell]')];
+          (window as unknown as { atSnapshot: unknown }).atSnapshot = {
+            rows: document.querySelectorAll('[data-testid=service-grid] tr[data-node]').length,
+            cells: cells.map((c) => `${c.getAttribute('data-node')}/${c.getAttribute('data-service')} ${c.getAttribute('data-light')} ${c.getAttribute('title')}`),
+          };
+        }
+        return mark(name, options);
+      };
+    });
+    await login(page, 'vera', creds.viewer);
+    const overview = page.locator('[data-testid=overview]');
+    await expect.poll(() => overview.getAttribute('data-snapshot'), { timeout: 15_000 }).toBe('applied');
+    expect(Number(await overview.getAttribute('data-snapshot-ts'))).toBeGreaterThan(0);
+    // Applied first, painted a frame later.
+    const seen = (await (await page.waitForFunction(() => (window as unknown as { atSnapshot?: unknown }).atSnapshot, undefined, { timeout: 10_000 })).jsonValue()) as { rows: number; cells: string[] };
+    const marks0 = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name} ${m.startTime.toFixed(0)}`));
+    // Both nodes (this hub's own and the agent's), the supervised process green and saying where that came from.
+    expect(seen.rows, `at the snapshot's paint: ${JSON.stringify(seen)}; marks: ${marks0.join(', ')}`).toBe(2);
+    expect(seen.cells.find((c) => c.startsWith(`${NODE}/${PROC} `)), marks0.join(', ')).toMatch(/ healthy .*\(from the hub snapshot\)$/);
+    const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name));
+    expect(marks.indexOf('sitrep:snapshot-painted')).toBeLessThan(marks.indexOf('sitrep:subscribed-all'));
+    // Then the retained state takes over: the same cell, now without the snapshot's note.
+    await expect.poll(() => page.locator(cellSelector('healthy')).getAttribute('title'), { timeout: 15_000 }).not.toMatch(/hub snapshot/);
+    await page.close();
+  });
+
   it('shows a viewer every service but no action button', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     await login(page, 'vera', creds.viewer);

@@ -7,6 +7,7 @@ import {
   AGENT_EVENTS,
   AgentEvent,
   Alerts,
+  FleetSnapshot,
   QueryReply,
   QueryRequest,
   Summary,
@@ -31,7 +32,7 @@ import {
 
 const SCHEMAS: readonly TSchema[] = [
   Status, Birth, Metrics, ServiceState, CheckResult, AgentEvent, ...AGENT_EVENTS,
-  Command, CommandResult, LogBatch, ProjectorStatus, Alerts, Summary, QueryRequest, QueryReply, NodeLost, NodeReturned,
+  Command, CommandResult, LogBatch, ProjectorStatus, Alerts, Summary, QueryRequest, QueryReply, FleetSnapshot, NodeLost, NodeReturned,
 ];
 
 function schemaFile(schema: TSchema): string {
@@ -79,6 +80,15 @@ function topicsMarkdown(): string {
     '',
     'The projector derives its own events and keeps them in its log: ' +
       `[\`NodeLost\`](schemas/NodeLost.json), [\`NodeReturned\`](schemas/NodeReturned.json).`,
+    '',
+    '## Queries',
+    '',
+    'Publish a [QueryRequest](schemas/QueryRequest.json) on `hub/query/{name}` (viewers may; only the projector',
+    'answers) and subscribe to its `replyTo`, a `hub/reply/{client}` topic. The [QueryReply](schemas/QueryReply.json)',
+    "carries the query's data: history queries answer rows; `fleetSnapshot` answers a",
+    '[FleetSnapshot](schemas/FleetSnapshot.json), every node and service state the projector has folded in one',
+    'compact message, which the dashboard paints before the retained state has arrived. The retained topics stay',
+    'the authority: a retained message replaces what a snapshot said about the same topic.',
     '',
     '## Commands',
     '',

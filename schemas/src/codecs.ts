@@ -5,6 +5,7 @@ import { Command, CommandResult } from './payloads/commands.js';
 import { AGENT_EVENTS, AgentEvent } from './payloads/events.js';
 import { Alerts, ProjectorStatus, QueryReply, QueryRequest, Summary } from './payloads/hub.js';
 import { LogBatch } from './payloads/logs.js';
+import { FleetSnapshot } from './payloads/snapshot.js';
 import { Birth, CheckResult, Metrics, ServiceState, Status } from './payloads/state.js';
 
 /**
@@ -43,6 +44,7 @@ export const codecs = lazy({
   summary: () => createCodec('Summary', Summary),
   queryRequest: () => createCodec('QueryRequest', QueryRequest),
   queryReply: () => createCodec('QueryReply', QueryReply),
+  fleetSnapshot: () => createCodec('FleetSnapshot', FleetSnapshot),
 });
 
 /**

@@ -12,6 +12,7 @@ export * from './payloads/events.js';
 export * from './payloads/commands.js';
 export * from './payloads/logs.js';
 export * from './payloads/hub.js';
+export * from './payloads/snapshot.js';
 export * from './catalog.js';
 export * from './log.js';
 export * from './homeassistant.js';

@@ -7,6 +7,7 @@ import type { Auth } from './composables/useAuth.js';
 import type { CommandsStore } from './composables/useCommands.js';
 import type { EventsStore } from './composables/useEvents.js';
 import type { FleetStore } from './composables/useFleet.js';
+import type { SnapshotStatus } from './composables/useFleetSnapshot.js';
 import type { HubStateStore } from './composables/useHubState.js';
 import type { ItemsStore } from './composables/useItems.js';
 import type { MqttSession } from './composables/useMqtt.js';
@@ -21,6 +22,8 @@ export interface AppContext {
   readonly events: EventsStore;
   readonly commands: CommandsStore;
   readonly query: QueryClient;
+  /** The fleet snapshot of the current connection: asked, applied, or fallen back from. */
+  readonly snapshot: Readonly<ShallowRef<SnapshotStatus>>;
   /** A clock for relative times, ticking every few seconds. */
   readonly now: Readonly<ShallowRef<number>>;
 }

@@ -16,6 +16,7 @@ import type { Db } from '../projections/projection.js';
 import { samplesOf } from '../projections/samples.js';
 import { listServices } from '../projections/services.js';
 import { hourlyRatios, queryTransitions } from '../projections/transitions.js';
+import { fleetSnapshot, SnapshotTooLarge } from './fleet-snapshot.js';
 
 const Node = Type.String({ pattern: NODE_ID_PATTERN });
 const Id = Type.String({ minLength: 1, maxLength: 255 });
@@ -68,13 +69,15 @@ export const QUERIES = {
   deadLetters: def(Type.Object({ limit: Type.Optional(Limit) }), (db, a) =>
     listDeadLetters(db, a.limit ?? 100).map((d) => ({ ...d, payload: d.payload.toString('utf8', 0, Math.min(d.payload.byteLength, 1024)) })),
   ),
+  /** The whole fleet in one compact message, for the dashboard's first paint. */
+  fleetSnapshot: def(Type.Object({}, { additionalProperties: false }), (db, _a, now) => fleetSnapshot(db, now)),
 } satisfies Record<string, QueryDef<TSchema>>;
 
 export type QueryName = keyof typeof QUERIES;
 
 export class QueryError extends Error {
   constructor(
-    readonly code: 'UNKNOWN_QUERY' | 'BAD_ARGS' | 'QUERY_FAILED',
+    readonly code: 'UNKNOWN_QUERY' | 'BAD_ARGS' | 'QUERY_FAILED' | 'TOO_LARGE',
     message: string,
   ) {
     super(message);
@@ -95,6 +98,7 @@ export function runQuery(db: Db, name: string, args: unknown, now: number): unkn
     return q.run(db, (args ?? {}) as never, now);
   } catch (err) {
     if (err instanceof MetricsQueryError) throw new QueryError('BAD_ARGS', err.message);
+    if (err instanceof SnapshotTooLarge) throw new QueryError('TOO_LARGE', err.message);
     throw new QueryError('QUERY_FAILED', (err as Error).message);
   }
 }

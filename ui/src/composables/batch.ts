@@ -32,7 +32,7 @@ const FRAME_WAIT_MS = 1000;
  * cost more than the JavaScript when thousands of cells change. Without the time limit a hidden
  * tab would stop folding and keep every message in memory until it is shown again.
  */
-const afterVueAndFrame = (done: () => void) => {
+export const afterVueAndFrame = (done: () => void): void => {
   let called = false;
   const once = () => {
     if (called) return;

@@ -48,6 +48,9 @@ export function useCommands(session: MqttSession, now: () => number = Date.now):
   const remove = session.addFeed({
     kinds: ['cmdResult'],
     filters: [session.topics.filter.cmdResult()],
+    // Gated with the retained feeds (see useEvents): no command can be sent before the page shows
+    // the fleet, and the gate opens as it is painted.
+    gated: true,
     reset() {},
     receive(topic, payload) {
       if (topic.kind !== 'cmdResult') return `the commands feed does not handle ${topic.kind} topics`;

@@ -22,6 +22,10 @@ export function useEvents(session: MqttSession, schedule?: Schedule): EventsStor
   const remove = session.addFeed({
     kinds: ['events'],
     filters: [session.topics.filter.events()],
+    // Gated with the retained feeds: a wildcard subscription over every node costs the broker a
+    // lookup among all retained topics, and the snapshot query waited behind it. Events published
+    // while the snapshot is on its way are not shown live (the projector's history has them).
+    gated: true,
     // Events are not retained: what was seen stays across a reconnect.
     reset() {},
     receive(topic, payload) {

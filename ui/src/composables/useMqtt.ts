@@ -17,6 +17,8 @@ export interface Feed {
   readonly kinds: readonly TopicKind[];
   /** Subscribed on every connect, at SUBSCRIBE_QOS. */
   readonly filters: readonly string[];
+  /** Subscribed only once the session's gate has opened on this connect (see MqttSession.setGate). */
+  readonly gated?: boolean;
   /** Called before each subscribe: with a clean session the broker resends all retained state. */
   reset(): void;
   /** Apply one message; returns why it was rejected, or null. */
@@ -62,7 +64,15 @@ export interface MqttSession {
   publish(topic: string, payload: string): Promise<void>;
   /** Register a feed; returns its removal. Each topic kind belongs to one feed. */
   addFeed(feed: Feed): () => void;
+  /**
+   * What gated feeds wait for on every connect, run once the other feeds are subscribed (so a
+   * query can be answered); they subscribe when it settles, whether it resolves or rejects. The
+   * gate must settle on its own (e.g. with a timeout). Null: gated feeds subscribe at once.
+   */
+  setGate(gate: Gate | null): void;
 }
+
+export type Gate = () => Promise<void>;
 
 export function useMqtt(opts: MqttOptions): MqttSession {
   const topics = createTopics(opts.prefix);
@@ -75,9 +85,12 @@ export function useMqtt(opts: MqttOptions): MqttSession {
   const connects = shallowRef(0);
   const feeds = new Map<TopicKind, Feed>();
   let client: MqttClient | null = null;
+  let gate: Gate | null = null;
+  /** The connect whose gate has opened, so a feed added later subscribes at once. */
+  let openedFor: number | null = null;
 
-  function subscribe(c: MqttClient, feed: Feed): void {
-    feed.reset();
+  function subscribe(c: MqttClient, feed: Feed, reset = true): void {
+    if (reset) feed.reset();
     c.subscribe([...feed.filters], { qos: SUBSCRIBE_QOS }, (err) => {
       if (err === null || err === undefined || client !== c) return;
       error.value = new ConnectionError('SUBSCRIBE_DENIED', `Not allowed to read ${feed.kinds.join(', ')}: ${err.message}`);
@@ -99,6 +112,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
   }
 
   function login(creds: Credentials): void {
+    globalThis.performance?.mark?.('sitrep:login');
     logout();
     error.value = null;
     state.value = 'connecting';
@@ -113,13 +127,30 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     // client may still emit while it winds down.
     c.on('connect', () => {
       if (client !== c) return;
+      globalThis.performance?.mark?.('sitrep:connected');
       state.value = 'connected';
       error.value = null;
       // Retained state is delivered again on every connect, and so are its invalid messages:
       // counting from zero keeps one bad retained payload from adding up across reconnects.
       invalidCount.value = 0;
-      for (const feed of new Set(feeds.values())) subscribe(c, feed);
+      const all = [...new Set(feeds.values())];
+      // Every feed starts empty now; gated ones subscribe (without a second reset) once the gate opens.
+      for (const feed of all) if (feed.gated === true) feed.reset();
+      for (const feed of all) if (feed.gated !== true) subscribe(c, feed);
+      openedFor = null;
       connects.value += 1;
+      const mine = connects.value;
+      const open = () => {
+        if (client !== c || connects.value !== mine || state.value !== 'connected') return;
+        openedFor = mine;
+        globalThis.performance?.mark?.('sitrep:subscribed-all');
+        for (const feed of new Set(feeds.values())) if (feed.gated === true) subscribe(c, feed, false);
+      };
+      if (gate === null) open();
+      else {
+        const g = gate;
+        void Promise.resolve().then(g).then(open, open);
+      }
     });
     c.on('offline', () => {
       if (client !== c) return;
@@ -170,7 +201,7 @@ export function useMqtt(opts: MqttOptions): MqttSession {
       if (feeds.has(kind)) throw new Error(`topic kind ${kind} already has a feed`);
     }
     for (const kind of feed.kinds) feeds.set(kind, feed);
-    if (client !== null && state.value === 'connected') subscribe(client, feed);
+    if (client !== null && state.value === 'connected' && (feed.gated !== true || openedFor === connects.value)) subscribe(client, feed);
     return () => {
       for (const kind of feed.kinds) if (feeds.get(kind) === feed) feeds.delete(kind);
       if (client !== null && state.value === 'connected') client.unsubscribe([...feed.filters]);
@@ -179,5 +210,9 @@ export function useMqtt(opts: MqttOptions): MqttSession {
 
   if (getCurrentScope() !== undefined) onScopeDispose(logout);
 
-  return { topics, state, error, user, invalidCount, clientId, connects, login, logout, publish, addFeed };
+  function setGate(g: Gate | null): void {
+    gate = g;
+  }
+
+  return { topics, state, error, user, invalidCount, clientId, connects, login, logout, publish, addFeed, setGate };
 }

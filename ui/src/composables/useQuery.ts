@@ -4,17 +4,20 @@
  * contract's QueryReply codec and its data with the codec of that query.
  */
 import { getCurrentScope, onScopeDispose } from 'vue';
-import { codecs } from '@sitrep/schemas';
+import { codecs, FLEET_SNAPSHOT_MAX_BYTES } from '@sitrep/schemas';
 import { answers, type Answer, type QueryName } from '../queries/results.js';
 import type { MqttSession } from './useMqtt.js';
 
 export type QueryResult<T> = { ok: true; data: T } | { ok: false; reason: string };
 
 export interface QueryClient {
-  ask<N extends QueryName>(name: N, args: Record<string, unknown>): Promise<QueryResult<Answer<N>>>;
+  /** `timeoutMs`: how long to wait for the projector (default QUERY_TIMEOUT_MS). */
+  ask<N extends QueryName>(name: N, args: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<QueryResult<Answer<N>>>;
 }
 
 export const QUERY_TIMEOUT_MS = 15_000;
+/** Replies may be larger than other payloads: a fleet snapshot is one message of up to this. */
+export const QUERY_REPLY_MAX_BYTES = FLEET_SNAPSHOT_MAX_BYTES;
 
 interface Pending {
   name: QueryName;
@@ -44,7 +47,8 @@ export function useQuery(session: MqttSession): QueryClient {
     reset() {},
     receive(topic, payload) {
       if (topic.kind !== 'reply') return `the query feed does not handle ${topic.kind} topics`;
-      const d = codecs.queryReply.decode(payload);
+      globalThis.performance?.mark?.('sitrep:reply-received');
+      const d = codecs.queryReply.decode(payload, QUERY_REPLY_MAX_BYTES);
       if (!d.ok) return d.reason;
       const reply = d.value;
       const p = pending.get(reply.id);
@@ -64,7 +68,8 @@ export function useQuery(session: MqttSession): QueryClient {
     },
   });
 
-  function ask<N extends QueryName>(name: N, args: Record<string, unknown>): Promise<QueryResult<Answer<N>>> {
+  function ask<N extends QueryName>(name: N, args: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<QueryResult<Answer<N>>> {
+    const timeoutMs = opts.timeoutMs ?? QUERY_TIMEOUT_MS;
     const client = session.clientId.value;
     if (client === null) return Promise.resolve({ ok: false, reason: 'not connected' });
     counter += 1;
@@ -73,7 +78,7 @@ export function useQuery(session: MqttSession): QueryClient {
     const problem = codecs.queryRequest.problem(request);
     if (problem !== null) return Promise.resolve({ ok: false, reason: problem });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => settle(id, { ok: false, reason: `no answer from the projector within ${QUERY_TIMEOUT_MS / 1000} s` }), QUERY_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(id, { ok: false, reason: `no answer from the projector within ${timeoutMs / 1000} s` }), timeoutMs);
       pending.set(id, { name, resolve: resolve as (r: QueryResult<unknown>) => void, timer });
       session.publish(session.topics.query(name), JSON.stringify(request)).catch((err: unknown) => {
         settle(id, { ok: false, reason: err instanceof Error ? err.message : String(err) });

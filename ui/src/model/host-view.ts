@@ -3,7 +3,7 @@
  * birth (what is watched, what is expected, which actions the agent accepts) and the live state.
  */
 import type { ActionName, CheckResult, ServiceState } from '@sitrep/schemas';
-import type { NodeRecord } from './fleet-state.js';
+import { nodeStateOf, watchedOf, type NodeRecord } from './fleet-state.js';
 import { checkLight, isDrift, serviceLight, type Light } from './service-light.js';
 
 export interface HostServiceRow {
@@ -19,8 +19,8 @@ export interface HostServiceRow {
 }
 
 export function hostServices(record: NodeRecord | undefined, states: ReadonlyMap<string, ServiceState> | undefined): HostServiceRow[] {
-  const node = record?.status?.state ?? 'unknown';
-  const watched = new Map((record?.birth?.services ?? []).map((s) => [s.id, s]));
+  const node = nodeStateOf(record);
+  const watched = new Map(watchedOf(record).map((s) => [s.id, s]));
   const ids = [...new Set([...watched.keys(), ...(states?.keys() ?? [])])].sort();
   return ids.map((id) => {
     const s = states?.get(id);
@@ -50,7 +50,7 @@ export interface HostCheckRow {
 }
 
 export function hostChecks(record: NodeRecord | undefined, results: ReadonlyMap<string, CheckResult> | undefined): HostCheckRow[] {
-  const node = record?.status?.state ?? 'unknown';
+  const node = nodeStateOf(record);
   const watched = new Map((record?.birth?.checks ?? []).map((c) => [c.id, c]));
   const ids = [...new Set([...watched.keys(), ...(results?.keys() ?? [])])].sort();
   return ids.map((id) => {

@@ -2,7 +2,7 @@
  * The display model of one node card: everything the card shows, already decided and formatted,
  * so components only lay it out and the rules are unit tested.
  */
-import type { Fleet, NodeRecord } from './fleet-state.js';
+import { nodeStateOf, type Fleet, type NodeRecord } from './fleet-state.js';
 import { formatAgo, formatBytes, formatDuration, formatLoad, formatPercent, toGiB } from './format.js';
 
 /** `unknown` until the node's retained status arrives (or after it was cleared). */
@@ -49,9 +49,11 @@ const noMeter: Meter = { percent: null, text: NONE, detail: '' };
 
 export function nodeView(id: string, record: NodeRecord, now: number): NodeView {
   const { status, birth, metrics } = record;
-  const state: NodeStateName = status?.state ?? 'unknown';
-  const lastSeenAt = latest(status?.ts, birth?.ts, metrics?.ts);
-  const intervalMs = (birth?.interval ?? DEFAULT_INTERVAL_S) * 1000;
+  // Until the retained status and birth arrive, the projector's snapshot of them (its own times).
+  const snap = record.snapshot;
+  const state: NodeStateName = nodeStateOf(record);
+  const lastSeenAt = latest(status?.ts, birth?.ts, metrics?.ts, snap?.status?.seen, snap?.birth?.ts);
+  const intervalMs = (birth?.interval ?? snap?.birth?.interval ?? DEFAULT_INTERVAL_S) * 1000;
   const stale = state === 'online' && metrics !== undefined && now - metrics.ts > STALE_AFTER_INTERVALS * intervalMs;
   const dimmed = state !== 'online';
   const showAge = dimmed || stale;
@@ -63,13 +65,11 @@ export function nodeView(id: string, record: NodeRecord, now: number): NodeView 
     dimmed,
     stale,
     inventory:
-      birth === undefined
-        ? null
-        : {
-            hostname: birth.host.hostname,
-            os: `${birth.host.distro} ${birth.host.release}`.trim(),
-            agentVersion: birth.agent.version,
-          },
+      birth !== undefined
+        ? { hostname: birth.host.hostname, os: `${birth.host.distro} ${birth.host.release}`.trim(), agentVersion: birth.agent.version }
+        : snap?.birth !== undefined
+          ? { hostname: snap.birth.hostname, os: `${snap.birth.distro} ${snap.birth.release}`.trim(), agentVersion: snap.birth.agent }
+          : null,
     lastSeenAt,
     lastSeen: showAge && lastSeenAt !== null ? formatAgo(lastSeenAt, now) : null,
     cpu: metrics === undefined ? noMeter : meter(metrics.cpu.percent, ''),
@@ -108,7 +108,7 @@ function latest(...timestamps: (number | undefined)[]): number | null {
  */
 export function cachedNodeView(cache: WeakMap<NodeRecord, NodeView>, id: string, record: NodeRecord, now: number): NodeView {
   const hit = cache.get(record);
-  const intervalMs = (record.birth?.interval ?? DEFAULT_INTERVAL_S) * 1000;
+  const intervalMs = (record.birth?.interval ?? record.snapshot?.birth?.interval ?? DEFAULT_INTERVAL_S) * 1000;
   const clockMatters = hit?.lastSeen !== null || (record.metrics !== undefined && now - record.metrics.ts > intervalMs);
   if (hit !== undefined && hit.id === id && !clockMatters) return hit;
   const view = nodeView(id, record, now);

@@ -3,7 +3,8 @@
  * components only lay it out. Pure: inputs in, plain data out.
  */
 import type { Alerts, ServiceState, Summary } from '@sitrep/schemas';
-import type { Fleet, NodeRecord } from './fleet-state.js';
+import { hostOf, nodeStateOf, watchedOf, type Fleet, type NodeRecord } from './fleet-state.js';
+import { isFromSnapshot } from './fleet-snapshot.js';
 import type { ItemMap } from './items-state.js';
 import type { NodeStateName } from './node-view.js';
 import { serviceLight, type Light } from './service-light.js';
@@ -30,22 +31,22 @@ export interface Cell {
   readonly title: string;
 }
 
-const nodeState = (r: NodeRecord | undefined): NodeStateName => r?.status?.state ?? 'unknown';
+const nodeState = (r: NodeRecord | undefined): NodeStateName => nodeStateOf(r);
 
 /** Ids of the services a node's birth says it watches. */
 export function watchedServices(r: NodeRecord | undefined): ReadonlySet<string> {
-  return new Set(r?.birth?.services.map((s) => s.id) ?? []);
+  return new Set(watchedOf(r).map((s) => s.id));
 }
 
 export function osTag(r: NodeRecord | undefined): string | null {
-  const h = r?.birth?.host;
+  const h = hostOf(r);
   return h === undefined ? null : `os:${`${h.distro} ${h.release}`.trim()}`;
 }
 
 /** Every service id on any node (watched or reporting), sorted. */
 export function allServices(fleet: Fleet, services: ItemMap<ServiceState>): string[] {
   const ids = new Set<string>();
-  for (const r of fleet.values()) for (const s of r.birth?.services ?? []) ids.add(s.id);
+  for (const r of fleet.values()) for (const s of watchedOf(r)) ids.add(s.id);
   for (const inner of services.values()) for (const id of inner.keys()) ids.add(id);
   return [...ids].sort();
 }
@@ -56,7 +57,7 @@ export function allTags(fleet: Fleet, services: ItemMap<ServiceState>): string[]
   for (const r of fleet.values()) {
     const os = osTag(r);
     if (os !== null) tags.add(os);
-    for (const s of r.birth?.services ?? []) tags.add(`kind:${s.kind}`);
+    for (const s of watchedOf(r)) tags.add(`kind:${s.kind}`);
   }
   for (const inner of services.values()) for (const s of inner.values()) tags.add(`kind:${s.kind}`);
   return [...tags].sort();
@@ -66,7 +67,9 @@ export function cellOf(service: string, state: ServiceState | undefined, watched
   const light = serviceLight(state, watched, node);
   const stale = state !== undefined && node !== 'online';
   const actual = state === undefined ? 'no state reported' : `${state.state}${state.health === 'unhealthy' ? ' (unhealthy)' : ''}, expected ${state.expect}`;
-  const title = light === 'absent' ? `${service}: not expected here` : `${service}: ${actual}${stale ? ` (last known; node ${node})` : ''}`;
+  // A state from the projector's snapshot says so until the retained topic replaces it.
+  const source = state !== undefined && isFromSnapshot(state) ? ' (from the hub snapshot)' : '';
+  const title = light === 'absent' ? `${service}: not expected here` : `${service}: ${actual}${stale ? ` (last known; node ${node})` : ''}${source}`;
   return { service, light, stale, title };
 }
 
@@ -87,7 +90,7 @@ function hasTag(tag: string, record: NodeRecord | undefined, states: ReadonlyMap
   if (tag.startsWith('os:')) return osTag(record) === tag;
   const kind = tag.slice('kind:'.length);
   const kinds = [
-    ...(record?.birth?.services ?? []).filter((s) => service === undefined || s.id === service).map((s) => s.kind),
+    ...watchedOf(record).filter((s) => service === undefined || s.id === service).map((s) => s.kind),
     ...[...(states?.values() ?? [])].filter((s) => service === undefined || s.service === service).map((s) => s.kind),
   ];
   return kinds.includes(kind as 'systemd' | 'process');
@@ -114,7 +117,7 @@ export function filterGrid(fleet: Fleet, services: ItemMap<ServiceState>, filter
     if (filter.node !== '' && n !== filter.node) return false;
     if (!hasTag(filter.tag, record, states)) return false;
     if (q !== '' && serviceHits.length === 0) {
-      const host = record?.birth?.host.hostname.toLowerCase() ?? '';
+      const host = hostOf(record)?.hostname.toLowerCase() ?? '';
       if (!n.toLowerCase().includes(q) && !host.includes(q)) return false;
     }
     if (filter.status === 'all') return true;

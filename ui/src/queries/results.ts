@@ -4,7 +4,7 @@
  * Unknown extra columns are allowed so an additive projector change does not break the ui.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Alert, createCodec } from '@sitrep/schemas';
+import { Alert, codecs, createCodec } from '@sitrep/schemas';
 
 const Num = Type.Number();
 const NumOrNull = Type.Union([Type.Number(), Type.Null()]);
@@ -92,6 +92,8 @@ export const answers = {
   logs: createCodec('logs answer', Type.Array(LogRow)),
   alerts: createCodec('alerts answer', AlertsAnswer),
   commands: createCodec('commands answer', Type.Array(CommandAuditRow)),
+  /** The contract's own schema (schemas/src/payloads/snapshot.ts), not a ui-side shape. */
+  fleetSnapshot: codecs.fleetSnapshot,
 } as const;
 
 export type QueryName = keyof typeof answers;
