@@ -1,6 +1,6 @@
 /**
  * The dashboard's overview under a large fleet, in headless Chromium against a real hub (broker and
- * projector in one process, as `sitrep hub` runs them): 500 nodes x 20 services as retained state,
+ * projector in one process, the projector in a worker thread, as `sitrep hub` runs them): 500 nodes x 20 services as retained state,
  * folded by the projector before the page opens, then 500 service-state updates a second. The page
  * paints from the projector's fleet snapshot, then the retained state keeps it live.
  * Measures time to the first full render of the grid and the renderer main thread's busy share,
@@ -19,7 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestBroker, waitFor, type TestBroker } from '@sitrep/broker/testing';
-import { startProjector, type RunningProjector } from '@sitrep/projector';
+import Database from 'better-sqlite3';
+import { startProjectorThread, type ProjectorThread } from '@sitrep/cli';
+import { HubConfig, parseConfig } from '@sitrep/schemas/config';
 import { codecs, createTopics, memoryLogger } from '@sitrep/schemas';
 import { flip, retainedState, type FleetShape } from './ui-overview/fleet.js';
 import { busyShare, summariseProfile, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
@@ -60,7 +62,7 @@ if (!existsSync(CHROMIUM)) {
 
 const t = createTopics('sitrep/v1');
 let tb: TestBroker | undefined;
-let projector: RunningProjector | undefined;
+let projector: ProjectorThread | undefined;
 let browser: Browser | undefined;
 let publisher: ReturnType<typeof setInterval> | undefined;
 
@@ -184,13 +186,19 @@ try {
   for (let i = 0; i < state.length; i += 500) await Promise.all(state.slice(i, i + 500).map((m) => publish(m.topic, m.payload)));
   // The hub's projector folds the same retained state into its read models: the page's snapshot.
   const projCreds = await tb.identity('service', 'bench-projector');
-  projector = startProjector({ dbPath: join(tb.dir, 'sitrep.db'), broker: { url: tb.tcpUrl, ...projCreds }, log: memoryLogger('projector') });
+  // In a worker thread of this process, as `sitrep hub` runs its projector (cli/src/hub/projector-thread.ts).
+  const dbPath = join(tb.dir, 'sitrep.db');
+  projector = startProjectorThread(
+    { dbPath, broker: { url: tb.tcpUrl, prefix: 'sitrep/v1', ...projCreds }, hub: parseConfig(HubConfig, {}, 'defaults') },
+    memoryLogger('projector'),
+  );
   await projector.ready;
-  const db = projector.db;
+  const db = new Database(dbPath, { readonly: true });
   await waitFor(() => {
     const folded = db.prepare('SELECT (SELECT count(*) FROM services) AS services, (SELECT count(*) FROM nodes WHERE state = ? AND birth IS NOT NULL) AS nodes').get('online') as { services: number; nodes: number };
     return folded.services === cells && folded.nodes === shape.nodes ? folded : undefined;
   }, `the projector folding ${shape.nodes} nodes and ${cells} service states`, 120_000, 100);
+  db.close();
   step(`projector: folded ${shape.nodes} nodes and ${cells} service states`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
