@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '@sitrep/schemas';
 import { seededRandom } from '@sitrep/simulator';
 import { DEFAULT_ALERT_POLICY, fleetSummary, isHealthy, listNodes, listServices, type AlertPolicy, type Db } from '../src/index.js';
-import { desiredAlerts, effectiveExpect, overriddenServices, staleNodes } from '../src/alerts/evaluate.js';
+import { desiredAlerts, effectiveExpect, overriddenServices, staleOf } from '../src/alerts/evaluate.js';
+import { listNodeStates } from '../src/projections/nodes.js';
 import { openAlerts } from '../src/projections/alerts.js';
 import { currentChecks } from '../src/projections/checks.js';
 import { gaveUpProcesses } from '../src/projections/process-gave-up.js';
@@ -22,7 +23,7 @@ const MIN = 60_000;
 function referenceAlerts(db: Db, now: number, policy: AlertPolicy): Map<string, Alert> {
   const want = new Map<string, Alert>();
   const add = (a: Omit<Alert, 'openedAt'>) => want.set(a.id, { ...a, openedAt: now });
-  const stale = staleNodes(db, now, policy.staleIntervals);
+  const stale = staleOf(listNodeStates(db), now, policy.staleIntervals);
   const healthyNodes = new Set<string>();
   for (const n of listNodes(db)) {
     if (n.state === 'lost' && now - (n.state_since ?? now) >= policy.nodeLostAfterMs) {
@@ -63,7 +64,7 @@ function referenceAlerts(db: Db, now: number, policy: AlertPolicy): Map<string, 
 /** The summary as counted by reading every node and service row (the former code). */
 function referenceSummary(db: Db, now: number, staleIntervals: number, expect: AlertPolicy['expect']) {
   const nodes = listNodes(db);
-  const stale = staleNodes(db, now, staleIntervals);
+  const stale = staleOf(listNodeStates(db), now, staleIntervals);
   const online = new Set(nodes.filter((n) => n.state === 'online' && !stale.has(n.node)).map((n) => n.node));
   let healthy = 0;
   let unhealthy = 0;

@@ -54,10 +54,6 @@ export interface AlertChanges {
  * runs every tick, and parsing every node's whole birth in JavaScript each time would cost more
  * than the rest.
  */
-export function staleNodes(db: Db, now: number, staleIntervals: number): Set<string> {
-  return staleOf(listNodeStates(db), now, staleIntervals);
-}
-
 export function staleOf(nodes: readonly NodeStateRow[], now: number, staleIntervals: number): Set<string> {
   const stale = new Set<string>();
   for (const r of nodes) {

@@ -54,7 +54,7 @@ export interface HistoryQuery {
  * over more than MAX_SUBJECT_HOURS, events of the type are walked by time and filtered.
  */
 export function historyOf<T>(db: Db, v: LogView, q: HistoryQuery): T[] {
-  const select = `SELECT ${v.columns} FROM events WHERE events.type = '${v.type}' AND ${FOLDED}`;
+  const select = (from: string) => `SELECT ${v.columns} FROM ${from} WHERE events.type = '${v.type}' AND ${FOLDED}`;
   const order = 'ORDER BY events.ts DESC, events.id DESC LIMIT ?';
   const first = Math.floor(q.from / HOUR);
   const last = Math.floor((q.to - 1) / HOUR);
@@ -62,8 +62,7 @@ export function historyOf<T>(db: Db, v: LogView, q: HistoryQuery): T[] {
     // Without table statistics SQLite would rather walk events_type_ts (every event of the type
     // in the range, but already in ts order): the index is named, and the range only filters.
     const hours = JSON.stringify(Array.from({ length: last - first + 1 }, (_, i) => first + i));
-    const bySubject = select.replace('FROM events', 'FROM events INDEXED BY events_subject');
-    return sql(db, `${bySubject} AND events.ts / 3600000 IN (SELECT value FROM json_each(?))
+    return sql(db, `${select('events INDEXED BY events_subject')} AND events.ts / 3600000 IN (SELECT value FROM json_each(?))
       AND events.node = ? AND events.subject = ? AND events.ts >= ? AND events.ts < ? ${order}`).all(hours, q.node, q.subject, q.from, q.to, q.limit) as T[];
   }
   // Only the filters given, spelt out (no `? IS NULL OR`), so the time index is usable.
@@ -71,5 +70,5 @@ export function historyOf<T>(db: Db, v: LogView, q: HistoryQuery): T[] {
   const args: unknown[] = [q.from, q.to];
   if (q.node !== undefined) (where.push('events.node = ?'), args.push(q.node));
   if (v.subject !== undefined && q.subject !== undefined) (where.push('events.subject = ?'), args.push(q.subject));
-  return sql(db, `${select} AND ${where.join(' AND ')} ${order}`).all(...args, q.limit) as T[];
+  return sql(db, `${select('events')} AND ${where.join(' AND ')} ${order}`).all(...args, q.limit) as T[];
 }
