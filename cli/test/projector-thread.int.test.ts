@@ -62,7 +62,7 @@ describe('the projector thread', () => {
   it('rejects ready with the reason when the projector cannot start, and ends', async () => {
     broker = await startTestBroker();
     const dbPath = join(tempDir(), 'sitrep.db');
-    // Held by another live process (a lock of this very process counts as stale: the thread shares its pid).
+    // Held by another live process (the lock files of the old format: a PID alone).
     writeFileSync(`${dbPath}.lock`, `${process.ppid}\n`);
     const creds = await broker.identity('service', 'hub-projector');
     thread = startProjectorThread({ dbPath, broker: { url: broker.tcpUrl, prefix: 'sitrep/v1', ...creds }, hub: loadHubConfig(undefined, false) }, memoryLogger('hub'));

@@ -55,7 +55,13 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   const now = opts.now ?? Date.now;
   const t = createTopics(opts.broker.prefix);
   const unlock = lockDatabase(opts.dbPath);
-  const db = openDatabase(opts.dbPath);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(opts.dbPath);
+  } catch (err) {
+    unlock(); // a file that cannot be opened must not stay locked by this process
+    throw err;
+  }
   const folder = createFolder(db, PROJECTIONS);
   const ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
   let client: MqttClient | undefined;
@@ -162,13 +168,16 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     alerting,
     async stop() {
       clearInterval(gapTimer);
-      alerting.stop();
-      await retention.stop();
-      await notifier?.stop();
-      await stopConsumer(consumer.client, t, now);
-      if (db.inTransaction) db.exec('COMMIT');
-      db.close();
-      unlock();
+      try {
+        alerting.stop();
+        await retention.stop();
+        await notifier?.stop();
+        await stopConsumer(consumer.client, t, now);
+        if (db.inTransaction) db.exec('COMMIT');
+        db.close();
+      } finally {
+        unlock(); // even when stopping failed half-way: this process no longer writes
+      }
       log.info('stopped');
     },
   };
