@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { IdentityStore } from '@sitrep/broker';
+import { mosquittoMaxQueued } from '../src/broker/export-mosquitto.js';
 
 const SITREP = fileURLToPath(new URL('../bin/sitrep.js', import.meta.url));
 const INSTALL = fileURLToPath(new URL('../../deploy/install-agent.sh', import.meta.url));
@@ -135,7 +136,21 @@ describe('sitrep broker export-mosquitto', () => {
     expect(acl).toContain('user agent-web-1\ntopic read sitrep/v1/nodes/web-1/cmd\ntopic read sitrep/v1/hub/projector/status\ntopic read homeassistant/status\ntopic write sitrep/v1/nodes/web-1/status\n');
     expect(acl).not.toMatch(/user agent-web-1\n(topic .*\n)*topic write sitrep\/v1\/nodes\/web-1\/cmd\n/);
     expect(readFileSync(join(out, 'mosquitto.conf'), 'utf8')).toContain(`password_file ${join(out, 'passwd')}\nacl_file ${join(out, 'acl')}\nmax_queued_messages 100000\n`);
+    expect(r.stdout).toMatch(/settings: .*mosquitto\.conf \(max_queued_messages 100000\)$/m);
+
+    // A fleet's reconnect burst: the queue is sized from the agents unless told.
+    const bad = await sitrep('broker', 'export-mosquitto', '--data', data, '--out', out, '--passwords', passwords, '--max-queued', '10');
+    expect(bad.stderr).toBe('sitrep: --max-queued must be a whole number from 1000 to 100000000, got "10"');
+    const big = await sitrep('broker', 'export-mosquitto', '--data', data, '--out', out, '--passwords', passwords, '--rotate-unknown', '--max-queued', '750000');
+    expect(big.exitCode).toBe(0);
+    expect(readFileSync(join(out, 'mosquitto.conf'), 'utf8')).toContain('\nmax_queued_messages 750000\n');
   }, SLOW);
+
+  it('sizes Mosquitto\'s queues for the fleet: 50 messages per agent, never under 100,000', () => {
+    expect(mosquittoMaxQueued(0)).toBe(100_000);
+    expect(mosquittoMaxQueued(2000)).toBe(100_000);
+    expect(mosquittoMaxQueued(5000)).toBe(250_000); // 5,000 agents x 20 services overflowed 100,000
+  });
 });
 
 describe('sitrep broker listeners', () => {

@@ -22,6 +22,7 @@ Options:
   --rotate-unknown     new passwords for identities with none known
   --iterations N       PBKDF2 iterations                                default ${MOSQUITTO_DEFAULT_ITERATIONS}
   --prefix P           topic prefix                                     default sitrep/v1
+  --max-queued N       Mosquitto's max_queued_messages                  default 50 per agent, at least 100000
 `;
 
 export async function exportMosquittoCommand(argv: string[]): Promise<void> {
@@ -32,6 +33,7 @@ export async function exportMosquittoCommand(argv: string[]): Promise<void> {
     'rotate-unknown': { type: 'boolean' },
     iterations: { type: 'string' },
     prefix: { type: 'string' },
+    'max-queued': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return void process.stdout.write(EXPORT_MOSQUITTO_HELP);
@@ -40,6 +42,10 @@ export async function exportMosquittoCommand(argv: string[]): Promise<void> {
   if (iterations !== undefined && !(Number.isInteger(iterations) && iterations >= 1000 && iterations <= 10_000_000)) {
     throw new CliError(`--iterations must be an integer from 1000 to 10000000, got ${JSON.stringify(v.iterations)}`);
   }
+  const maxQueued = v['max-queued'] === undefined ? undefined : Number(v['max-queued']);
+  if (maxQueued !== undefined && !(/^\d+$/.test(v['max-queued']!) && maxQueued >= 1000 && maxQueued <= 100_000_000)) {
+    throw new CliError(`--max-queued must be a whole number from 1000 to 100000000, got ${JSON.stringify(v['max-queued'])}`);
+  }
   const r = await exportMosquitto({
     dataDir: v.data ?? './data',
     out: v.out,
@@ -47,12 +53,13 @@ export async function exportMosquittoCommand(argv: string[]): Promise<void> {
     rotateUnknown: v['rotate-unknown'] === true,
     iterations,
     prefix: v.prefix,
+    maxQueued,
   });
   const lines = [
     `exported ${r.exported.length} identities: ${r.exported.join(', ')}`,
     `  password file: ${r.passwordFile}`,
     `  ACL file:      ${r.aclFile}`,
-    `  settings:      ${r.confFile}`,
+    `  settings:      ${r.confFile} (max_queued_messages ${r.maxQueued})`,
     ...(r.rotated.length === 0 ? [] : ['new passwords (also set for the embedded broker; hand them to their owners, then delete the files):', ...r.rotated.map((x) => `  ${x.username}: ${x.file}`)]),
     '',
   ];
