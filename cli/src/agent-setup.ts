@@ -1,13 +1,15 @@
 /**
  * What the host-side commands (`check`, `process`, `logs`) need from the agent's config: its
  * directories and the processes it defines. Only these matter here, so the broker section may be
- * incomplete on this host; an absent default config means the agent's defaults.
+ * incomplete on this host; an absent default config means the agent's defaults. With the hub's
+ * data directory instead (`--data DIR`), they act on the hub's own agent.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CONFIG_PATH } from '@sitrep/agent';
 import { AgentConfig, parseConfig } from '@sitrep/schemas/config';
 import { CliError } from './errors.js';
+import { localAgentDirs } from './hub/local-agent-dirs.js';
 
 export interface AgentSetup {
   /** The config file read, or null when the default one does not exist. */
@@ -15,9 +17,17 @@ export interface AgentSetup {
   config: AgentConfig;
 }
 
-export function readAgentSetup(command: string, configPath: string | undefined): AgentSetup {
+const placeholder = { broker: { url: 'mqtt://x', username: 'x', password: 'x' } };
+
+export function readAgentSetup(command: string, configPath: string | undefined, hubDataDir?: string): AgentSetup {
+  if (hubDataDir !== undefined) {
+    if (configPath !== undefined) throw new CliError(`${command}: --config and --data exclude each other (--data means the hub's own agent)`);
+    if (!existsSync(hubDataDir)) throw new CliError(`${command}: no hub data directory at ${hubDataDir}`);
+    const dirs = localAgentDirs(hubDataDir);
+    const config = parseConfig(AgentConfig, { ...placeholder, stateDir: dirs.stateDir, checks: { dir: dirs.checksDir }, processesDir: dirs.processesDir }, 'the hub');
+    return { path: null, config };
+  }
   const path = configPath ?? DEFAULT_CONFIG_PATH;
-  const placeholder = { broker: { url: 'mqtt://x', username: 'x', password: 'x' } };
   if (!existsSync(path)) {
     if (configPath !== undefined) throw new CliError(`${command}: no agent config at ${path}`);
     return { path: null, config: parseConfig(AgentConfig, placeholder, 'defaults') };

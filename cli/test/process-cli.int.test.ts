@@ -3,7 +3,7 @@
  * real running agent (in this test process, connected to a real broker), real supervised children.
  * Each CLI start costs seconds on a loaded machine (tsx), so the tests keep their number small.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,19 @@ describe('sitrep process', () => {
 
     expect((await sitrep('process', 'remove', 'web', ...where)).stdout).toMatch(/^removed process web \(.*web\.yaml\)/);
     expect(existsSync(join(dir, 'processes.d', 'web.yaml'))).toBe(false);
+  }, 180_000);
+
+  it('acts on the hub\'s own agent with --data DIR (the directories `sitrep hub` gives it)', async () => {
+    const { dir } = setup();
+    const data = join(dir, 'hub-data');
+    const missing = await sitrep('process', 'list', '--data', data);
+    expect(missing.stderr).toBe(`sitrep: process: no hub data directory at ${data}`);
+    mkdirSync(data);
+    const added = await sitrep('process', 'add', '--id', 'web', '--data', data, '--', '/bin/true');
+    expect(added.stderr).toBe('');
+    expect(readFileSync(join(data, 'processes.d', 'web.yaml'), 'utf8')).toMatch(/^id: web$/m);
+    const both = await sitrep('check', 'list', '--data', data, '--config', join(dir, 'agent.yaml'));
+    expect(both.stderr).toBe("sitrep: check: --config and --data exclude each other (--data means the hub's own agent)");
   }, 180_000);
 
   it('a process added by the CLI runs in the running agent; logs tails and follows it; remove stops it', async () => {

@@ -19,6 +19,7 @@ Usage:
 
 Options:
   --config PATH   the agent config (for checks.dir and stateDir)   default ${DEFAULT_CONFIG_PATH}
+  --data DIR      the hub's data directory: act on the hub's own agent (DIR/checks.d, DIR/agent)
   --dir DIR       the checks directory (overrides the config)
   --state DIR     the agent's state directory (overrides the config)
 `;
@@ -31,8 +32,8 @@ interface Where {
 }
 
 /** Where the checks live: from the agent config when readable, else defaults, flags win. */
-function where(v: { config?: string; dir?: string; state?: string }): Where {
-  const { config } = readAgentSetup('check', v.config);
+function where(v: { config?: string; data?: string; dir?: string; state?: string }): Where {
+  const { config } = readAgentSetup('check', v.config, v.data);
   return { dir: v.dir ?? config.checks.dir, stateDir: v.state ?? config.stateDir, timeoutMs: config.checks.defaultTimeout, maxOutputBytes: config.checks.maxOutputBytes };
 }
 
@@ -43,6 +44,7 @@ export async function checkCommand(argv: string[]): Promise<void> {
   if (sub !== 'list' && (arg === undefined || arg.startsWith('-'))) throw new CliError(`check ${sub}: missing ${sub === 'add' ? 'FILE' : 'ID'}\n\n${CHECK_HELP}`);
   const v = parse(`check ${sub}`, positional, {
     config: { type: 'string' },
+    data: { type: 'string' },
     dir: { type: 'string' },
     state: { type: 'string' },
     replace: { type: 'boolean' },

@@ -18,6 +18,7 @@ Options:
   -n, --lines N   how many of the last lines to print (0-${MAX_TAIL_LINES})   default 10
   -f, --follow    keep printing new lines until Ctrl-C
   --config PATH   the agent config (for stateDir)
+  --data DIR      the hub's data directory: the hub's own agent
   --state DIR     the agent's state directory (overrides the config)
 
 The running agent answers over its control socket (STATE/agent.sock, root only).
@@ -33,11 +34,12 @@ export async function logsCommand(argv: string[]): Promise<void> {
     lines: { type: 'string', short: 'n' },
     follow: { type: 'boolean', short: 'f' },
     config: { type: 'string' },
+    data: { type: 'string' },
     state: { type: 'string' },
   });
   const lines = v.lines === undefined ? 10 : Number(v.lines);
   if (!/^\d+$/.test(v.lines ?? '10') || lines > MAX_TAIL_LINES) throw new CliError(`logs: --lines must be a whole number from 0 to ${MAX_TAIL_LINES}, got ${JSON.stringify(v.lines)}`);
-  const stateDir = v.state ?? readAgentSetup('logs', v.config).config.stateDir;
+  const stateDir = v.state ?? readAgentSetup('logs', v.config, v.data).config.stateDir;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

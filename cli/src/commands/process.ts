@@ -33,6 +33,7 @@ Options of add --id:
 
 Options:
   --config PATH   the agent config (for processesDir and stateDir)
+  --data DIR      the hub's data directory: act on the hub's own agent (DIR/processes.d, DIR/agent)
   --dir DIR       the processes directory (overrides the config's processesDir)
   --state DIR     the agent's state directory (overrides the config)
 `;
@@ -44,15 +45,15 @@ interface Where {
   stateDir: string;
 }
 
-function where(v: { config?: string; dir?: string; state?: string }): Where {
-  const { path, config } = readAgentSetup('process', v.config);
+function where(v: { config?: string; data?: string; dir?: string; state?: string }): Where {
+  const { path, config } = readAgentSetup('process', v.config, v.data);
   return { config, configPath: path, dir: v.dir ?? config.processesDir, stateDir: v.state ?? config.stateDir };
 }
 
 function dirOf(w: Where, sub: string): string {
   if (w.dir !== undefined) return w.dir;
   throw new CliError(
-    `process ${sub}: the agent config (${w.configPath ?? 'defaults'}) sets no processesDir; add \`processesDir: /etc/sitrep/processes.d\` to it and restart the agent once, or give --dir`,
+    `process ${sub}: the agent config (${w.configPath ?? 'defaults'}) sets no processesDir; add \`processesDir: /etc/sitrep/processes.d\` to it and restart the agent once, or give --dir (on the hub: --data DIR)`,
   );
 }
 
@@ -155,6 +156,7 @@ export async function processCommand(argv: string[]): Promise<void> {
   const first = flags[0] !== undefined && !flags[0].startsWith('-') ? flags[0] : undefined;
   const v = parse(`process ${sub}`, first === undefined ? flags : flags.slice(1), {
     config: { type: 'string' },
+    data: { type: 'string' },
     dir: { type: 'string' },
     state: { type: 'string' },
     ...(sub === 'add'

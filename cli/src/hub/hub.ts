@@ -15,6 +15,7 @@ import { DEFAULT_PREFIX, nodeIdFromHostname, type Logger } from '@sitrep/schemas
 import { brokerSecurity, type BrokerSecurityFlags } from '../broker/security.js';
 import { bootstrapHub, type Bootstrap } from './bootstrap.js';
 import { loadHubConfig } from './config.js';
+import { localAgentDirs } from './local-agent-dirs.js';
 import { METRICS_PATH, metricsRoute } from '../metrics/route.js';
 import { startProjectorThread, type ProjectorThread } from './projector-thread.js';
 
@@ -106,13 +107,15 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     await projector.ready;
     reader = openMetricsReader(dbPath);
     if (opts.agent) {
+      const dirs = localAgentDirs(dataDir);
       const config = resolveAgentConfig(
         {
           node,
           broker: { url: local, prefix, username: bootstrap.secrets.agent.username, password: bootstrap.secrets.agent.password },
           interval: opts.intervalSeconds,
-          stateDir: join(dataDir, 'agent'),
-          checks: { dir: join(dataDir, 'checks.d') },
+          stateDir: dirs.stateDir,
+          checks: { dir: dirs.checksDir },
+          processesDir: dirs.processesDir,
         },
         'hub',
       );
