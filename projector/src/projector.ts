@@ -14,6 +14,7 @@ import { metricsRetentionRules } from './projections/metrics-history.js';
 import { SAMPLES_MAX_AGE_MS } from './projections/samples.js';
 import { startRetention } from './retention/retention.js';
 import { lockDatabase } from './db/lock.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase, PROJECTIONS } from './db/open.js';
 import { createFolder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
@@ -56,6 +57,8 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   const t = createTopics(opts.broker.prefix);
   const unlock = lockDatabase(opts.dbPath);
   const db = openDatabase(opts.dbPath);
+  // WAL checkpoints on their own thread, not inside the commits of folded batches.
+  const checkpoints = startCheckpointer(db, { log: log.child('checkpoints') });
   const folder = createFolder(db, PROJECTIONS);
   const ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
   let client: MqttClient | undefined;
@@ -167,6 +170,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
       await notifier?.stop();
       await stopConsumer(consumer.client, t, now);
       if (db.inTransaction) db.exec('COMMIT');
+      await checkpoints.stop();
       db.close();
       unlock();
       log.info('stopped');

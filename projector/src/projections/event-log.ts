@@ -9,7 +9,6 @@
  * `events_subject` (one service's or check's history, hour by hour; log-views.ts). `subject` is set
  * when an event is appended, so neither index parses JSON on insert.
  */
-import { insertRowsReturning } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import type { Db, LoggedEvent, Projection } from './projection.js';
@@ -119,26 +118,17 @@ export interface Arrived {
  * row, or null for a redelivery (already in the log, or earlier in `arrived`).
  */
 export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
-  const values: unknown[] = [];
-  for (const { event: e, receivedAt } of arrived) {
-    values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt, subjectOf(e.type, e.data));
-  }
-  const inserted = insertRowsReturning<[number, string, number]>(
+  // One prepared INSERT per row: measured against multi-row VALUES (64 rows a statement, with
+  // RETURNING), this costs half as much per row; `changes` says whether the row was new.
+  const insert = sql(
     db,
-    'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)',
-    9,
-    values,
-    'ON CONFLICT DO NOTHING RETURNING id, node, seq',
+    `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)
+     VALUES (?, ?, ?, ?, ?, ?, 'agent', ?, ?) ON CONFLICT DO NOTHING`,
   );
-  // RETURNING order is unspecified: match rows by (node, seq); the first arrival of a key owns it.
-  const ids = new Map<string, number>();
-  for (const [id, node, seq] of inserted) ids.set(`${node}\n${seq}`, id);
   return arrived.map(({ event: e, receivedAt }) => {
-    const key = `${e.node}\n${e.seq}`;
-    const id = ids.get(key);
-    if (id === undefined) return null;
-    ids.delete(key);
-    return { id, node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
+    const r = insert.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), receivedAt, subjectOf(e.type, e.data));
+    if (r.changes === 0) return null;
+    return { id: Number(r.lastInsertRowid), node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
   });
 }
 
