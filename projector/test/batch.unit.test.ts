@@ -77,6 +77,23 @@ describe('a batch folded at once', () => {
     expect(byOne.filter((o) => o?.kind === 'dead-letter')).toHaveLength(1);
   });
 
+  it('adds up the hours of a service whose clock goes back an hour and forward again inside one batch', () => {
+    // Hour 2, back to hour 0, hour 2 again, hour 3: the fold holds two buckets of hour 2 for it.
+    const at = [150, 30, 160, 200, 205].map((m) => T0 + m * MIN);
+    const events = at.map((ts, i) => changed('n1', 'web.service', i % 2 === 0 ? 'running' : 'failed', i % 2 === 0 ? 'failed' : 'running', ts));
+    const messages = events.map((e, i) => ({ topic: t.events('n1'), value: e, at: T0 + 210 * MIN + i }));
+    const one = fixture(T0);
+    for (const m of messages) one.batch([m]);
+    const all = fixture(T0);
+    all.batch(messages);
+    const tables = derivedReadModels(PROJECTIONS);
+    const expected = dump(one.db, tables);
+    expect(expected['service_hours']).toHaveLength(3);
+    expect(dump(all.db, tables)).toEqual(expected);
+    rebuild(all.db, PROJECTIONS);
+    expect(dump(all.db, tables)).toEqual(expected);
+  });
+
   it('changes nothing when the same batch comes again (a redelivery after a crash)', () => {
     const messages = stream();
     const f = fixture(T0);
