@@ -95,7 +95,8 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         const parsed = t.parse(m.topic);
         if (parsed.ok && parsed.topic.kind === 'query') queries.push({ m, name: parsed.topic.name });
         else {
-          folded.push(m);
+          // Parsed once: the ingest takes the result instead of parsing the topic again.
+          folded.push({ ...m, parsed });
           isEvents.push(parsed.ok && parsed.topic.kind === 'events');
         }
       }

@@ -10,7 +10,7 @@
  * are appended and folded at once, so the events before it are appended and folded first: the log
  * keeps arrival order, which is the order a rebuild folds in.
  */
-import { codecs, DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, type Logger, type Topics } from '@sitrep/schemas';
+import { codecs, DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, type Logger, type ParseResult, type Topics } from '@sitrep/schemas';
 import type { Arrival, Folder } from '../fold/folder.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import { recordDeadLetter } from '../projections/dead-letters.js';
@@ -39,6 +39,8 @@ export interface Received {
   payload: Uint8Array;
   /** When it arrived: the fold's clock for it. */
   receivedAt: number;
+  /** `topics.parse(topic)`, when the caller has parsed it already (so it is not parsed twice). */
+  parsed?: ParseResult;
 }
 
 export interface Ingest {
@@ -95,8 +97,8 @@ export function createIngest(opts: IngestOptions): Ingest {
     folder.foldAll(arrivals);
   }
 
-  function fold(topic: string, payload: Uint8Array, at: number, index: number): IngestOutcome {
-    const parsed = t.parse(topic);
+  function fold(topic: string, payload: Uint8Array, at: number, index: number, known: ParseResult | undefined): IngestOutcome {
+    const parsed = known ?? t.parse(topic);
     if (!parsed.ok) return { kind: 'dead-letter', reason: `bad topic: ${parsed.reason}` };
     const tp = parsed.topic;
     if (!INGESTED_KINDS.has(tp.kind) || !('node' in tp)) return { kind: 'dead-letter', reason: `the projector does not consume ${tp.kind} topics` };
@@ -162,8 +164,8 @@ export function createIngest(opts: IngestOptions): Ingest {
   function body(messages: readonly Received[]): IngestOutcome[] {
     outcomes = new Array<IngestOutcome>(messages.length);
     waiting = [];
-    messages.forEach(({ topic, payload, receivedAt }, index) => {
-      const outcome = fold(topic, payload, receivedAt, index);
+    messages.forEach(({ topic, payload, receivedAt, parsed }, index) => {
+      const outcome = fold(topic, payload, receivedAt, index, parsed);
       if (outcome.kind === 'dead-letter') recordDeadLetter(db, topic, outcome.reason, payload, receivedAt);
       outcomes[index] = outcome;
     });
