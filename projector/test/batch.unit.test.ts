@@ -94,6 +94,31 @@ describe('a batch folded at once', () => {
     expect(dump(all.db, tables)).toEqual(expected);
   });
 
+  it('folds a batch whose transaction was rolled back, then redelivered, as if it had come once', () => {
+    const ev = (e: AgentEvent, at: number) => ({ topic: t.events(e.node), value: e, at });
+    const first = [ev(started('n1', T0), T0), ev(changed('n1', 'web.service', 'running', 'failed', T0 + MIN), T0 + MIN)];
+    const second = [ev(changed('n1', 'web.service', 'failed', 'running', T0 + 10 * MIN), T0 + 10 * MIN), ev(changed('n1', 'db.service', 'running', 'stopped', T0 + 11 * MIN), T0 + 11 * MIN)];
+    const third = [ev(changed('n1', 'web.service', 'running', 'stopped', T0 + 70 * MIN), T0 + 70 * MIN)];
+    const f = fixture(T0);
+    f.batch(first);
+    // The consumer's transaction fails after the fold (at COMMIT, say): rolled back, redelivered.
+    f.db.exec('BEGIN IMMEDIATE');
+    f.batch(second);
+    f.db.exec('ROLLBACK');
+    f.batch(second);
+    f.batch(third);
+    const g = fixture(T0);
+    for (const b of [first, second, third]) g.batch(b);
+    expect(dump(f.db)).toEqual(dump(g.db));
+    expect(f.db.prepare('SELECT contiguous_seq FROM checkpoints WHERE node = ?').pluck().get('n1')).toBe(5);
+    // A rebuild in between (tables dropped and filled again): the next batch folds on the file's rows.
+    rebuild(f.db, PROJECTIONS);
+    const fourth = [ev(changed('n1', 'web.service', 'stopped', 'running', T0 + 80 * MIN), T0 + 80 * MIN)];
+    f.batch(fourth);
+    g.batch(fourth);
+    expect(dump(f.db)).toEqual(dump(g.db));
+  });
+
   it('changes nothing when the same batch comes again (a redelivery after a crash)', () => {
     const messages = stream();
     const f = fixture(T0);
