@@ -5,8 +5,8 @@
  * Whatever is rejected becomes a dead letter with the reason. Synchronous (better-sqlite3), so
  * the caller acknowledges the messages only after this returned: the PUBACK means "committed".
  *
- * A batch's events are decoded first, appended to the log together (multi-row INSERTs) and folded
- * as one run (fold/folder.ts). A status message can derive events (NodeLost, NodeReturned) that
+ * A batch's events are decoded first, appended to the log together and folded as one run
+ * (fold/folder.ts). A status message can derive events (NodeLost, NodeReturned) that
  * are appended and folded at once, so the events before it are appended and folded first: the log
  * keeps arrival order, which is the order a rebuild folds in.
  */

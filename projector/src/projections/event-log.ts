@@ -114,12 +114,13 @@ export interface Arrived {
 }
 
 /**
- * Append agent events in one go (multi-row INSERTs), in the given order; per event the stored
- * row, or null for a redelivery (already in the log, or earlier in `arrived`).
+ * Append agent events in the given order; per event the stored row, or null for a redelivery
+ * (already in the log, or earlier in `arrived`).
  */
 export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
-  // One prepared INSERT per row: measured against multi-row VALUES (64 rows a statement, with
-  // RETURNING), this costs half as much per row; `changes` says whether the row was new.
+  // One prepared INSERT per row: multi-row VALUES (64 rows a statement, RETURNING the ids) cost
+  // twice as much per row for these wide rows (bench/README.md, projector-fold). `changes` says
+  // whether the row was new, `lastInsertRowid` is its id.
   const insert = sql(
     db,
     `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)
