@@ -79,7 +79,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   /** Append the waiting events to the log and fold them as one run. */
   function appendWaiting(): void {
     if (waiting.length === 0) return;
-    const stored = appendAgentEvents(db, waiting.map((w) => ({ event: w.event, receivedAt: w.receivedAt })));
+    const stored = appendAgentEvents(db, waiting);
     const lastSeen = new Map<string, number>();
     const arrivals: Arrival[] = [];
     waiting.forEach((w, k) => {

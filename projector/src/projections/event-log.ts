@@ -9,6 +9,7 @@
  * `events_subject` (one service's or check's history, hour by hour; log-views.ts). `subject` is set
  * when an event is appended, so neither index parses JSON on insert.
  */
+import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import type { Db, LoggedEvent, Projection } from './projection.js';
@@ -162,11 +163,23 @@ export function checkpoint(db: Db, node: string): Checkpoint | undefined {
   return sql(db, 'SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as Checkpoint | undefined;
 }
 
-export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number): void {
-  sql(db, 
-    `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at`,
-  ).run(node, cp.contiguous_seq, cp.max_seq, now);
+/** The checkpoints of `nodes` (those that have one), read in one statement. */
+export function checkpointsOf(db: Db, nodes: readonly string[]): Map<string, Checkpoint> {
+  const rows = sql(db, 'SELECT node, contiguous_seq, max_seq FROM checkpoints WHERE node IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(nodes)) as [string, number, number][];
+  return new Map(rows.map(([node, contiguous_seq, max_seq]) => [node, { contiguous_seq, max_seq }]));
+}
+
+/** Write checkpoints: `rows` flat, (node, contiguous_seq, max_seq, updated_at) each. */
+export function saveCheckpoints(db: Db, rows: readonly unknown[]): void {
+  insertRows(
+    db,
+    'INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at)',
+    4,
+    rows,
+    'ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at',
+  );
 }
 
 /** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */
