@@ -53,19 +53,27 @@ const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
+// For the locks a connection takes to read the WAL's index; a PASSIVE checkpoint waits for none.
+db.pragma('busy_timeout = 1000');
 let delay = workerData.minMs;
 let copied = 0;
 let timer;
 function tick() {
-  const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-  // The WAL started over since the last look (or grew): frames were copied now.
-  const progressed = r.checkpointed > 0 && r.checkpointed !== copied;
-  copied = r.checkpointed;
-  if (progressed) parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
-  // Past the writer's mark its next commit checkpoints the rest and the WAL starts over: a
-  // checkpoint here meanwhile would hold the lock that one needs, and the WAL would grow on.
-  if (r.log >= workerData.safetyPages) delay = 5 * workerData.minMs;
-  else delay = progressed ? workerData.minMs : Math.min(workerData.maxMs, delay * 2);
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    // This call copied frames: the count moved (it starts from 0 again when the WAL starts over).
+    const progressed = r.checkpointed > 0 && r.checkpointed !== copied;
+    copied = r.checkpointed;
+    if (progressed) parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
+    // Past the writer's mark its next commit checkpoints the rest and the WAL starts over: a
+    // checkpoint here meanwhile would hold the lock that one needs, and the WAL would grow on.
+    if (r.log >= workerData.safetyPages) delay = 5 * workerData.minMs;
+    else delay = progressed ? workerData.minMs : Math.min(workerData.maxMs, delay * 2);
+  } catch (err) {
+    // Said to the parent, tried again later; meanwhile the writer's own checkpoints go on.
+    parentPort.postMessage({ error: String(err && err.message) });
+    delay = workerData.maxMs;
+  }
   timer = setTimeout(tick, delay);
 }
 timer = setTimeout(tick, delay);
@@ -102,7 +110,10 @@ export function startCheckpointer(db: Db, opts: CheckpointerOptions): Checkpoint
       await exited;
     },
   };
-  worker.on('message', (m: CheckpointDone) => checkpointer.onCheckpoint?.(m));
+  worker.on('message', (m: CheckpointDone | { error: string }) => {
+    if ('error' in m) opts.log.warn('checkpoint failed; trying again', { error: m.error });
+    else checkpointer.onCheckpoint?.(m);
+  });
   worker.on('error', (err) => {
     // The folding connection's own checkpoints go on: the WAL stays bounded, folding is slower.
     opts.log.error('checkpoint thread failed; the folding thread checkpoints alone', { error: err.message });
