@@ -57,9 +57,9 @@ try {
   const live = await liveRun(ctx, a, messages);
   const liveB = b === undefined ? undefined : await liveRun(ctx, b, messages);
   step(`naive reference: one transaction per event (budget ${options.naiveBudgetMs} ms)`);
-  const naive = naiveRun(ctx, a, messages);
+  const naive = await naiveRun(ctx, a, messages);
   step('ceilings: decode only, decode + log append');
-  const ceilings = ceilingRuns(ctx, a, messages);
+  const ceilings = await ceilingRuns(ctx, a, messages);
   step('rebuild of the live database');
   const scan = scanRun(live.db);
   const rebuilt = await rebuildRun(ctx, a, 'rebuild', live.db, live.digest);

@@ -71,13 +71,16 @@ export function projectorHandler(api: Api, db: Db, topics: Topics) {
   return {
     outcomes,
     handleBatch(messages: readonly Pick<Message, 'topic' | 'payload' | 'receivedAt'>[]): void {
-      // projector.ts parses each topic first (queries are answered, not folded), then ingests.
-      const isEvents = messages.map((m) => {
+      // projector.ts parses each topic first (queries are answered, not folded), then ingests,
+      // handing the parsed topic over (an older version parses it again).
+      const isEvents: boolean[] = [];
+      const folded = messages.map((m) => {
         const parsed = topics.parse(m.topic);
-        return parsed.ok && parsed.topic.kind === 'events';
+        isEvents.push(parsed.ok && parsed.topic.kind === 'events');
+        return { ...m, parsed };
       });
       if (batch !== undefined) {
-        batch(messages).forEach((outcome, i) => count(outcome, isEvents[i]!));
+        batch(folded).forEach((outcome, i) => count(outcome, isEvents[i]!));
         return;
       }
       messages.forEach((m, i) => {

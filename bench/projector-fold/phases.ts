@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Topics } from '@sitrep/schemas';
+import { createLogger, type Topics } from '@sitrep/schemas';
 import type { Db, RebuildProgress } from '@sitrep/projector';
 import { appendLog, ceiling, foldBatched, foldEach, foldStream, type Api, type AppendRun, type CeilingRun, type FoldRun } from './drive.js';
 import { differences, digestTables, type Digest } from './dump.js';
@@ -93,6 +93,24 @@ export function fileBytes(path: string): number {
   return bytes;
 }
 
+/**
+ * Open a file for a phase as the projector process opens it: `openDatabase`, then its WAL
+ * checkpoints on their own thread (projector.ts; an older version without one: its connection's
+ * automatic checkpoints). `close` stops the thread and closes the connection.
+ */
+async function openAsProjector(v: Version, path: string): Promise<{ db: Db; close: () => Promise<void> }> {
+  const db = v.api.openDatabase(path);
+  const start = (v.api as Partial<Pick<Api, 'startCheckpointer'>>).startCheckpointer;
+  const checkpoints = start?.(db, { log: createLogger('checkpoints', (line) => console.error(line)) });
+  return {
+    db,
+    close: async () => {
+      await checkpoints?.stop();
+      db.close();
+    },
+  };
+}
+
 export interface LiveRun {
   db: Db;
   run: FoldRun;
@@ -102,18 +120,21 @@ export interface LiveRun {
 
 export async function liveRun(ctx: Context, v: Version, messages: readonly Message[]): Promise<LiveRun> {
   const path = join(ctx.dir, `live-${v.id}.db`);
-  const db = v.api.openDatabase(path);
+  const { db, close } = await openAsProjector(v, path);
   const run = await instrumented(ctx, v, 'live', db, () => foldBatched(v.api, db, ctx.topics, messages, ctx.options.batch, ctx.options.liveBudgetMs), (r) => r.events);
-  return { db, run, digest: digestTables(db, readModels(v.api)), path };
+  // The rebuild that follows runs on a plain connection, as `sitrep projector rebuild` does.
+  await close();
+  const reopened = v.api.openDatabase(path);
+  return { db: reopened, run, digest: digestTables(reopened, readModels(v.api)), path };
 }
 
-export function naiveRun(ctx: Context, v: Version, messages: readonly Message[]): { run: FoldRun; digest: Digest } {
-  const db = v.api.openDatabase(join(ctx.dir, 'naive.db'));
+export async function naiveRun(ctx: Context, v: Version, messages: readonly Message[]): Promise<{ run: FoldRun; digest: Digest }> {
+  const { db, close } = await openAsProjector(v, join(ctx.dir, 'naive.db'));
   try {
     const run = foldEach(v.api, db, ctx.topics, messages, ctx.options.naiveBudgetMs);
     return { run, digest: digestTables(db, readModels(v.api)) };
   } finally {
-    db.close();
+    await close();
   }
 }
 
@@ -213,13 +234,13 @@ export async function bigRun(ctx: Context, a: Version, b: Version | undefined): 
 }
 
 /** What any live fold must do per message, without the fold: decode only, then decode + log append. */
-export function ceilingRuns(ctx: Context, v: Version, messages: readonly Message[]): { decode: CeilingRun; append: CeilingRun } {
+export async function ceilingRuns(ctx: Context, v: Version, messages: readonly Message[]): Promise<{ decode: CeilingRun; append: CeilingRun }> {
   const budget = ctx.options.liveBudgetMs;
   const decode = ceiling(ctx.topics, messages, budget);
-  const db = v.api.openDatabase(join(ctx.dir, 'append.db'));
+  const { db, close } = await openAsProjector(v, join(ctx.dir, 'append.db'));
   try {
     return { decode, append: ceiling(ctx.topics, messages, budget, db, ctx.options.batch) };
   } finally {
-    db.close();
+    await close();
   }
 }

@@ -14,6 +14,7 @@ import { metricsRetentionRules } from './projections/metrics-history.js';
 import { SAMPLES_MAX_AGE_MS } from './projections/samples.js';
 import { startRetention } from './retention/retention.js';
 import { lockDatabase } from './db/lock.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase, PROJECTIONS } from './db/open.js';
 import { createFolder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
@@ -62,6 +63,8 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     unlock(); // a file that cannot be opened must not stay locked by this process
     throw err;
   }
+  // WAL checkpoints on their own thread, not inside the commits of folded batches.
+  const checkpoints = startCheckpointer(db, { log: log.child('checkpoints') });
   const folder = createFolder(db, PROJECTIONS);
   const ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
   let client: MqttClient | undefined;
@@ -98,7 +101,8 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         const parsed = t.parse(m.topic);
         if (parsed.ok && parsed.topic.kind === 'query') queries.push({ m, name: parsed.topic.name });
         else {
-          folded.push(m);
+          // Parsed once: the ingest takes the result instead of parsing the topic again.
+          folded.push({ ...m, parsed });
           isEvents.push(parsed.ok && parsed.topic.kind === 'events');
         }
       }
@@ -174,6 +178,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         await notifier?.stop();
         await stopConsumer(consumer.client, t, now);
         if (db.inTransaction) db.exec('COMMIT');
+        await checkpoints.stop();
         db.close();
       } finally {
         unlock(); // even when stopping failed half-way: this process no longer writes

@@ -77,6 +77,48 @@ describe('a batch folded at once', () => {
     expect(byOne.filter((o) => o?.kind === 'dead-letter')).toHaveLength(1);
   });
 
+  it('adds up the hours of a service whose clock goes back an hour and forward again inside one batch', () => {
+    // Hour 2, back to hour 0, hour 2 again, hour 3: the fold holds two buckets of hour 2 for it.
+    const at = [150, 30, 160, 200, 205].map((m) => T0 + m * MIN);
+    const events = at.map((ts, i) => changed('n1', 'web.service', i % 2 === 0 ? 'running' : 'failed', i % 2 === 0 ? 'failed' : 'running', ts));
+    const messages = events.map((e, i) => ({ topic: t.events('n1'), value: e, at: T0 + 210 * MIN + i }));
+    const one = fixture(T0);
+    for (const m of messages) one.batch([m]);
+    const all = fixture(T0);
+    all.batch(messages);
+    const tables = derivedReadModels(PROJECTIONS);
+    const expected = dump(one.db, tables);
+    expect(expected['service_hours']).toHaveLength(3);
+    expect(dump(all.db, tables)).toEqual(expected);
+    rebuild(all.db, PROJECTIONS);
+    expect(dump(all.db, tables)).toEqual(expected);
+  });
+
+  it('folds a batch whose transaction was rolled back, then redelivered, as if it had come once', () => {
+    const ev = (e: AgentEvent, at: number) => ({ topic: t.events(e.node), value: e, at });
+    const first = [ev(started('n1', T0), T0), ev(changed('n1', 'web.service', 'running', 'failed', T0 + MIN), T0 + MIN)];
+    const second = [ev(changed('n1', 'web.service', 'failed', 'running', T0 + 10 * MIN), T0 + 10 * MIN), ev(changed('n1', 'db.service', 'running', 'stopped', T0 + 11 * MIN), T0 + 11 * MIN)];
+    const third = [ev(changed('n1', 'web.service', 'running', 'stopped', T0 + 70 * MIN), T0 + 70 * MIN)];
+    const f = fixture(T0);
+    f.batch(first);
+    // The consumer's transaction fails after the fold (at COMMIT, say): rolled back, redelivered.
+    f.db.exec('BEGIN IMMEDIATE');
+    f.batch(second);
+    f.db.exec('ROLLBACK');
+    f.batch(second);
+    f.batch(third);
+    const g = fixture(T0);
+    for (const b of [first, second, third]) g.batch(b);
+    expect(dump(f.db)).toEqual(dump(g.db));
+    expect(f.db.prepare('SELECT contiguous_seq FROM checkpoints WHERE node = ?').pluck().get('n1')).toBe(5);
+    // A rebuild in between (tables dropped and filled again): the next batch folds on the file's rows.
+    rebuild(f.db, PROJECTIONS);
+    const fourth = [ev(changed('n1', 'web.service', 'stopped', 'running', T0 + 80 * MIN), T0 + 80 * MIN)];
+    f.batch(fourth);
+    g.batch(fourth);
+    expect(dump(f.db)).toEqual(dump(g.db));
+  });
+
   it('changes nothing when the same batch comes again (a redelivery after a crash)', () => {
     const messages = stream();
     const f = fixture(T0);

@@ -1,7 +1,9 @@
 /**
  * Multi-row statements: one `INSERT … VALUES (…), (…), …` per ROWS_PER_STATEMENT rows instead of
  * one statement per row. Each better-sqlite3 call costs a JS/C round trip, a bind of every
- * parameter and a statement reset; a run of a thousand events pays that a few dozen times.
+ * parameter and a statement reset; a run of a thousand events pays that a few dozen times. For
+ * narrow rows (the hourly buckets, the timelines); the log's wide rows are cheaper one prepared
+ * INSERT each (event-log.ts).
  */
 import { sql } from './statements.js';
 import type { Db } from '../projections/projection.js';
@@ -14,24 +16,11 @@ export const ROWS_PER_STATEMENT = 64;
  * each), ROWS_PER_STATEMENT rows at a time; `tail` is e.g. an ON CONFLICT clause.
  */
 export function insertRows(db: Db, head: string, columns: number, values: readonly unknown[], tail = ''): void {
-  eachChunk(values, columns, (n, chunk) => void statement(db, head, columns, n, tail).run(chunk));
-}
-
-/** Like insertRows, for a statement with RETURNING: every row it returns, as an array of values. */
-export function insertRowsReturning<T extends unknown[]>(db: Db, head: string, columns: number, values: readonly unknown[], tail: string): T[] {
-  const out: T[] = [];
-  eachChunk(values, columns, (n, chunk) => {
-    for (const r of statement(db, head, columns, n, tail).raw().all(chunk) as T[]) out.push(r);
-  });
-  return out;
-}
-
-function eachChunk(values: readonly unknown[], columns: number, each: (rows: number, chunk: readonly unknown[]) => void): void {
   const rows = values.length / columns;
   if (!Number.isInteger(rows)) throw new Error(`${values.length} values are not rows of ${columns}`);
   for (let i = 0; i < rows; i += ROWS_PER_STATEMENT) {
     const n = Math.min(ROWS_PER_STATEMENT, rows - i);
-    each(n, n === rows ? values : values.slice(i * columns, (i + n) * columns));
+    statement(db, head, columns, n, tail).run(n === rows ? values : values.slice(i * columns, (i + n) * columns));
   }
 }
 

@@ -10,7 +10,7 @@
  * projection folds its share at once (`evolveRun`). Projections write only their own tables, so
  * folding one projection's share before the next one's leaves the rows event-by-event would.
  */
-import { agentEventAt, checkpoint, recordSkipped, saveCheckpoint, type Checkpoint } from '../projections/event-log.js';
+import { agentEventAt, checkpointsOf, recordSkipped, saveCheckpoints, type Checkpoint } from '../projections/event-log.js';
 import type { Db, LoggedEvent, Projection } from '../projections/projection.js';
 
 export interface Arrival {
@@ -51,14 +51,11 @@ export function createFolder(db: Db, projections: readonly Projection[], options
   });
 
   function foldAll(arrivals: readonly Arrival[]): void {
+    // The checkpoints of the run's nodes, read in one statement (undefined: none yet).
     const checkpoints = new Map<string, HeldCheckpoint | undefined>();
-    const held = (node: string): HeldCheckpoint | undefined => {
-      if (!checkpoints.has(node)) {
-        const cp = checkpoint(db, node);
-        checkpoints.set(node, cp === undefined ? undefined : { ...cp, updatedAt: null });
-      }
-      return checkpoints.get(node);
-    };
+    for (const { e } of arrivals) checkpoints.set(e.node, undefined);
+    for (const [node, cp] of checkpointsOf(db, [...checkpoints.keys()])) checkpoints.set(node, { ...cp, updatedAt: null });
+    const held = (node: string): HeldCheckpoint | undefined => checkpoints.get(node);
     // The run's own agent events, so an early arrival waiting in this run is found without a query.
     // By node, then seq (no key string to build per event).
     const inRun = new Map<string, Map<number, LoggedEvent>>();
@@ -125,7 +122,9 @@ export function createFolder(db: Db, projections: readonly Projection[], options
       else if (p.evolveRun !== undefined) p.evolveRun(db, share);
       else for (const e of share) p.evolve?.({ db, now: e.receivedAt }, e);
     });
-    for (const [node, cp] of checkpoints) if (cp !== undefined && cp.updatedAt !== null) saveCheckpoint(db, node, cp, cp.updatedAt);
+    const moved: unknown[] = [];
+    for (const [node, cp] of checkpoints) if (cp !== undefined && cp.updatedAt !== null) moved.push(node, cp.contiguous_seq, cp.max_seq, cp.updatedAt);
+    saveCheckpoints(db, moved);
   }
 
   return {

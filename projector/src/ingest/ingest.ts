@@ -5,12 +5,12 @@
  * Whatever is rejected becomes a dead letter with the reason. Synchronous (better-sqlite3), so
  * the caller acknowledges the messages only after this returned: the PUBACK means "committed".
  *
- * A batch's events are decoded first, appended to the log together (multi-row INSERTs) and folded
- * as one run (fold/folder.ts). A status message can derive events (NodeLost, NodeReturned) that
+ * A batch's events are decoded first, appended to the log together and folded as one run
+ * (fold/folder.ts). A status message can derive events (NodeLost, NodeReturned) that
  * are appended and folded at once, so the events before it are appended and folded first: the log
  * keeps arrival order, which is the order a rebuild folds in.
  */
-import { codecs, DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, type Logger, type Topics } from '@sitrep/schemas';
+import { codecs, DEFAULT_MAX_PAYLOAD_BYTES, type DecodeResult, type Logger, type ParseResult, type Topics } from '@sitrep/schemas';
 import type { Arrival, Folder } from '../fold/folder.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import { recordDeadLetter } from '../projections/dead-letters.js';
@@ -39,6 +39,8 @@ export interface Received {
   payload: Uint8Array;
   /** When it arrived: the fold's clock for it. */
   receivedAt: number;
+  /** `topics.parse(topic)`, when the caller has parsed it already (so it is not parsed twice). */
+  parsed?: ParseResult;
 }
 
 export interface Ingest {
@@ -77,7 +79,7 @@ export function createIngest(opts: IngestOptions): Ingest {
   /** Append the waiting events to the log and fold them as one run. */
   function appendWaiting(): void {
     if (waiting.length === 0) return;
-    const stored = appendAgentEvents(db, waiting.map((w) => ({ event: w.event, receivedAt: w.receivedAt })));
+    const stored = appendAgentEvents(db, waiting);
     const lastSeen = new Map<string, number>();
     const arrivals: Arrival[] = [];
     waiting.forEach((w, k) => {
@@ -95,8 +97,8 @@ export function createIngest(opts: IngestOptions): Ingest {
     folder.foldAll(arrivals);
   }
 
-  function fold(topic: string, payload: Uint8Array, at: number, index: number): IngestOutcome {
-    const parsed = t.parse(topic);
+  function fold(topic: string, payload: Uint8Array, at: number, index: number, known: ParseResult | undefined): IngestOutcome {
+    const parsed = known ?? t.parse(topic);
     if (!parsed.ok) return { kind: 'dead-letter', reason: `bad topic: ${parsed.reason}` };
     const tp = parsed.topic;
     if (!INGESTED_KINDS.has(tp.kind) || !('node' in tp)) return { kind: 'dead-letter', reason: `the projector does not consume ${tp.kind} topics` };
@@ -162,8 +164,8 @@ export function createIngest(opts: IngestOptions): Ingest {
   function body(messages: readonly Received[]): IngestOutcome[] {
     outcomes = new Array<IngestOutcome>(messages.length);
     waiting = [];
-    messages.forEach(({ topic, payload, receivedAt }, index) => {
-      const outcome = fold(topic, payload, receivedAt, index);
+    messages.forEach(({ topic, payload, receivedAt, parsed }, index) => {
+      const outcome = fold(topic, payload, receivedAt, index, parsed);
       if (outcome.kind === 'dead-letter') recordDeadLetter(db, topic, outcome.reason, payload, receivedAt);
       outcomes[index] = outcome;
     });

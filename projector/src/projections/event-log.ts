@@ -9,7 +9,7 @@
  * `events_subject` (one service's or check's history, hour by hour; log-views.ts). `subject` is set
  * when an event is appended, so neither index parses JSON on insert.
  */
-import { insertRowsReturning } from '../db/bulk.js';
+import { insertRows } from '../db/bulk.js';
 import { sql } from '../db/statements.js';
 import type { AgentEvent } from '@sitrep/schemas';
 import type { Db, LoggedEvent, Projection } from './projection.js';
@@ -115,30 +115,22 @@ export interface Arrived {
 }
 
 /**
- * Append agent events in one go (multi-row INSERTs), in the given order; per event the stored
- * row, or null for a redelivery (already in the log, or earlier in `arrived`).
+ * Append agent events in the given order; per event the stored row, or null for a redelivery
+ * (already in the log, or earlier in `arrived`).
  */
 export function appendAgentEvents(db: Db, arrived: readonly Arrived[]): (LoggedEvent | null)[] {
-  const values: unknown[] = [];
-  for (const { event: e, receivedAt } of arrived) {
-    values.push(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), 'agent', receivedAt, subjectOf(e.type, e.data));
-  }
-  const inserted = insertRowsReturning<[number, string, number]>(
+  // One prepared INSERT per row: multi-row VALUES (64 rows a statement, RETURNING the ids) cost
+  // twice as much per row for these wide rows (bench/README.md, projector-fold). `changes` says
+  // whether the row was new, `lastInsertRowid` is its id.
+  const insert = sql(
     db,
-    'INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)',
-    9,
-    values,
-    'ON CONFLICT DO NOTHING RETURNING id, node, seq',
+    `INSERT INTO events (node, seq, session, ts, type, data, origin, received_at, subject)
+     VALUES (?, ?, ?, ?, ?, ?, 'agent', ?, ?) ON CONFLICT DO NOTHING`,
   );
-  // RETURNING order is unspecified: match rows by (node, seq); the first arrival of a key owns it.
-  const ids = new Map<string, number>();
-  for (const [id, node, seq] of inserted) ids.set(`${node}\n${seq}`, id);
   return arrived.map(({ event: e, receivedAt }) => {
-    const key = `${e.node}\n${e.seq}`;
-    const id = ids.get(key);
-    if (id === undefined) return null;
-    ids.delete(key);
-    return { id, node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
+    const r = insert.run(e.node, e.seq, e.session, e.ts, e.type, JSON.stringify(e.data), receivedAt, subjectOf(e.type, e.data));
+    if (r.changes === 0) return null;
+    return { id: Number(r.lastInsertRowid), node: e.node, seq: e.seq, session: e.session, ts: e.ts, type: e.type, data: e.data as Record<string, unknown>, origin: 'agent', receivedAt };
   });
 }
 
@@ -171,11 +163,23 @@ export function checkpoint(db: Db, node: string): Checkpoint | undefined {
   return sql(db, 'SELECT contiguous_seq, max_seq FROM checkpoints WHERE node = ?').get(node) as Checkpoint | undefined;
 }
 
-export function saveCheckpoint(db: Db, node: string, cp: Checkpoint, now: number): void {
-  sql(db, 
-    `INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at`,
-  ).run(node, cp.contiguous_seq, cp.max_seq, now);
+/** The checkpoints of `nodes` (those that have one), read in one statement. */
+export function checkpointsOf(db: Db, nodes: readonly string[]): Map<string, Checkpoint> {
+  const rows = sql(db, 'SELECT node, contiguous_seq, max_seq FROM checkpoints WHERE node IN (SELECT value FROM json_each(?))')
+    .raw()
+    .all(JSON.stringify(nodes)) as [string, number, number][];
+  return new Map(rows.map(([node, contiguous_seq, max_seq]) => [node, { contiguous_seq, max_seq }]));
+}
+
+/** Write checkpoints: `rows` flat, (node, contiguous_seq, max_seq, updated_at) each. */
+export function saveCheckpoints(db: Db, rows: readonly unknown[]): void {
+  insertRows(
+    db,
+    'INSERT INTO checkpoints (node, contiguous_seq, max_seq, updated_at)',
+    4,
+    rows,
+    'ON CONFLICT (node) DO UPDATE SET contiguous_seq = excluded.contiguous_seq, max_seq = excluded.max_seq, updated_at = excluded.updated_at',
+  );
 }
 
 /** The agent event of `node` with `seq`, if the log has it among rows up to `maxId`. */

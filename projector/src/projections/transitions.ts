@@ -111,27 +111,43 @@ interface Timeline {
 
 /** Time added to one (service, hour) since the last flush. */
 interface Bucket {
+  hour: number;
+  s: ServiceFold;
   healthyMs: number;
   totalMs: number;
   transitions: number;
 }
 
-/** What the fold holds for one service: its timeline, and its buckets by hour not yet written. */
+/** What the fold holds for one service: its timeline, and the bucket of the hour it is in. */
 interface ServiceFold {
   node: string;
   service: string;
   timeline: Timeline | undefined;
   /** The timeline changed since the last flush. */
   dirty: boolean;
-  buckets: Map<number, Bucket>;
+  /** Its bucket not yet written for the latest hour it touched (earlier ones: the fold's `closed`). */
+  open: Bucket | undefined;
+  /** Its place in (node, service) order, set by each flush. */
+  rank: number;
 }
 
 type Changed = { service: string; from: string; to: string; expect?: string; result?: string; exitCode?: number | null; signal?: string | null; lastLines?: string[] };
 
-const serviceKey = (node: string, service: string) => `${node}\n${service}`;
+/** A map by node, then by service: no key string to build (and hash) per event. */
+type ByService<T> = Map<string, Map<string, T>>;
+
+function lookup<T>(m: ByService<T>, node: string, service: string): T | undefined {
+  return m.get(node)?.get(service);
+}
+
+function put<T>(m: ByService<T>, node: string, service: string, value: T): void {
+  let ofNode = m.get(node);
+  if (ofNode === undefined) m.set(node, (ofNode = new Map()));
+  ofNode.set(service, value);
+}
 
 /** The timelines of the services in `keys`, read in one statement. */
-function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, Timeline> {
+function readTimelines(db: Db, keys: readonly [string, string][]): ByService<Timeline> {
   const rows = sql(
     db,
     `SELECT t.node, t.service, t.state, t.expect, t.since FROM json_each(?) AS k
@@ -139,7 +155,9 @@ function readTimelines(db: Db, keys: readonly [string, string][]): Map<string, T
   )
     .raw()
     .all(JSON.stringify(keys)) as [string, string, string, string, number][];
-  return new Map(rows.map(([node, service, state, expect, since]) => [serviceKey(node, service), { state, expect, since }]));
+  const read: ByService<Timeline> = new Map();
+  for (const [node, service, state, expect, since] of rows) put(read, node, service, { state, expect, since });
+  return read;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -154,7 +172,12 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 class TransitionsFold {
   /** Services known to this fold (timeline read from the table on first use, then kept). */
-  private readonly services = new Map<string, ServiceFold>();
+  private readonly services: ByService<ServiceFold> = new Map();
+  /** The same, in the order they became known (flush sorts them). */
+  private readonly known: ServiceFold[] = [];
+  /** Buckets not yet written that no service has open any more. */
+  private closed: Bucket[] = [];
+  /** Buckets not yet written, open or closed. */
   private buckets = 0;
   /** (event id, expect) of the events that carried no `expect`, for the view. */
   private inherited: unknown[] = [];
@@ -166,22 +189,33 @@ class TransitionsFold {
   }
 
   run(events: readonly LoggedEvent[]): void {
-    const unknown = new Map<string, [string, string]>();
-    for (const e of events) {
+    // Each event's service, looked up once; the services not known yet are read in one statement.
+    const folds = new Array<ServiceFold | undefined>(events.length);
+    let unknown: ByService<number> | undefined;
+    const keys: [string, string][] = [];
+    events.forEach((e, i) => {
       const service = (e.data as Changed).service;
-      const k = serviceKey(e.node, service);
-      if (!this.services.has(k) && !unknown.has(k)) unknown.set(k, [e.node, service]);
+      const s = lookup(this.services, e.node, service);
+      folds[i] = s;
+      if (s !== undefined) return;
+      unknown ??= new Map();
+      if (lookup(unknown, e.node, service) !== undefined) return;
+      put(unknown, e.node, service, keys.length);
+      keys.push([e.node, service]);
+    });
+    if (keys.length > 0) {
+      const read = readTimelines(this.db, keys);
+      for (const [node, service] of keys) {
+        const s: ServiceFold = { node, service, timeline: lookup(read, node, service), dirty: false, open: undefined, rank: 0 };
+        put(this.services, node, service, s);
+        this.known.push(s);
+      }
     }
-    if (unknown.size > 0) {
-      const read = readTimelines(this.db, [...unknown.values()]);
-      for (const [k, [node, service]] of unknown) this.services.set(k, { node, service, timeline: read.get(k), dirty: false, buckets: new Map() });
-    }
-    for (const e of events) this.fold(e);
+    events.forEach((e, i) => this.fold(e, folds[i] ?? lookup(this.services, e.node, (e.data as Changed).service)!));
   }
 
-  private fold(e: LoggedEvent): void {
+  private fold(e: LoggedEvent, s: ServiceFold): void {
     const d = e.data as Changed;
-    const s = this.services.get(serviceKey(e.node, d.service))!;
     const prev = s.timeline;
     const expect = d.expect ?? prev?.expect ?? 'running';
     if (d.expect === undefined) this.inherited.push(e.id, expect);
@@ -203,14 +237,17 @@ class TransitionsFold {
     s.dirty = true;
   }
 
+  /**
+   * The bucket of `s` for `hour`: its open one (time moves forward, so nearly always), else a
+   * new one, the open one set aside for the flush. A service whose clock went back may get a
+   * second bucket for an hour it had: the flush adds both to the row, as two flushes would.
+   */
   private bucket(s: ServiceFold, hour: number): Bucket {
-    let b = s.buckets.get(hour);
-    if (b === undefined) {
-      b = { healthyMs: 0, totalMs: 0, transitions: 0 };
-      s.buckets.set(hour, b);
-      this.buckets++;
-    }
-    return b;
+    if (s.open?.hour === hour) return s.open;
+    if (s.open !== undefined) this.closed.push(s.open);
+    s.open = { hour, s, healthyMs: 0, totalMs: 0, transitions: 0 };
+    this.buckets++;
+    return s.open;
   }
 
   /**
@@ -221,21 +258,23 @@ class TransitionsFold {
     const db = this.db;
     insertRows(db, 'INSERT INTO inherited_expect (event_id, expect)', 2, this.inherited);
     this.inherited = [];
-    const sorted = [...this.services.values()].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service));
+    const sorted = [...this.known].sort((a, b) => cmp(a.node, b.node) || cmp(a.service, b.service));
     // Buckets in key order (hour, node, service), so each B-tree is written front to back.
-    const pending: [number, number, ServiceFold, Bucket][] = [];
+    const pending = this.closed;
+    this.closed = [];
     const timelines: unknown[] = [];
     sorted.forEach((s, rank) => {
-      for (const [hour, b] of s.buckets) pending.push([hour, rank, s, b]);
-      s.buckets = new Map();
+      s.rank = rank;
+      if (s.open !== undefined) pending.push(s.open);
+      s.open = undefined;
       if (what === 'all' && s.dirty) {
         timelines.push(s.node, s.service, s.timeline!.state, s.timeline!.expect, s.timeline!.since);
         s.dirty = false;
       }
     });
-    pending.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    pending.sort((a, b) => a.hour - b.hour || a.s.rank - b.s.rank);
     const hourly: unknown[] = [];
-    for (const [hour, , s, b] of pending) hourly.push(hour, s.node, s.service, b.healthyMs, b.totalMs, b.transitions);
+    for (const b of pending) hourly.push(b.hour, b.s.node, b.s.service, b.healthyMs, b.totalMs, b.transitions);
     this.buckets = 0;
     insertRows(
       db,

@@ -11,7 +11,7 @@ import { createFolder } from '../fold/folder.js';
 import { eventCount, eventsAfter, FOLDER_READS } from '../projections/event-log.js';
 import type { Db, Projection } from '../projections/projection.js';
 
-const CHUNK = 20_000;
+const CHUNK = 5_000;
 
 export interface RebuildProgress {
   done: number;
