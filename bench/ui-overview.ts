@@ -144,7 +144,7 @@ async function measure(label: string, creds: { username: string; password: strin
     await page.addInitScript((login) => sessionStorage.setItem('sitrep.login', login), JSON.stringify(creds));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const profiling = profile && label === 'updates off';
+    const profiling = profile && label === (process.env.PROFILE_PAGE ?? 'updates off');
     const hubProfiler = profiling ? new inspector.Session() : null;
     if (hubProfiler !== null) {
       hubProfiler.connect();
@@ -161,12 +161,13 @@ async function measure(label: string, creds: { username: string; password: strin
     const timeline = profile && !label.startsWith('warm-up') ? await startTimeline(cdp) : null;
     step(`${label}: loading the overview`);
     await page.goto(`http://127.0.0.1:${port}/${query}`);
-    const firstRenderMs = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
+    const first = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
       const shown = await page.locator('[data-testid=service-cell]').count();
       await page.screenshot({ path: join(benchDir, 'results', 'ui-overview-timeout.png') });
       throw new Error(`${err.message}: ${shown} cells rendered (screenshot in results/)`);
     });
-    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms${seconds > 0 ? `; measuring for ${seconds} s` : ""}`);
+    const firstRenderMs = first.ms;
+    step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms (${first.elements} elements, ${first.rowsBuilt} grid rows built)${seconds > 0 ? `; measuring for ${seconds} s` : ''}`);
     if (profiling) {
       const { profile: p } = await cdp.send('Profiler.stop');
       writeFileSync(join(benchDir, 'results', 'ui-overview.cpuprofile'), JSON.stringify(p));

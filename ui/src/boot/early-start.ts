@@ -2,10 +2,9 @@
  * The page's first network work, inlined into index.html ahead of the app's modules
  * (build/inline-early-start.ts), so it runs while the browser still downloads and compiles them
  * (~550 kB, most of a second on a busy machine): it asks for /ui-config.json and, when this tab
- * has a saved login (a reload, the tab restored), opens the MQTT WebSocket as soon as the config
- * names its path. The app takes both over when it starts (main.ts, composables/useMqtt.ts). The
- * socket carries nothing until the app sends CONNECT with the credentials; one the app has not
- * taken within UNCLAIMED_MS is closed.
+ * has a saved login (a reload, the tab restored), opens the MQTT WebSocket. The app takes both
+ * over when it starts (main.ts, composables/useMqtt.ts). The socket carries nothing until the app
+ * sends CONNECT with the credentials; one the app has not taken within UNCLAIMED_MS is closed.
  *
  * Inlined on its own: this module imports nothing, and what it shares with the app (the config
  * URL, the path rule, the login key, the socket URL) is defined here and imported by the app.
@@ -65,23 +64,31 @@ export interface EarlyWindow {
 export function startEarly(win: EarlyWindow): EarlyStart {
   let socket: WebSocket | null = null;
   let socketUrl = '';
+  const open = (path: string) => {
+    socket?.close();
+    socketUrl = brokerUrl(win.location, path);
+    try {
+      socket = new win.WebSocket(socketUrl, ['mqtt']);
+      socket.binaryType = 'arraybuffer';
+    } catch {
+      socket = null; // the app opens its own and reports what fails
+    }
+  };
   const config = fetchUiConfig((input, init) => win.fetch(input, init));
   // Only a tab with a saved login connects without asking; the login form opens its own socket.
   if (win.sessionStorage.getItem(LOGIN_KEY) !== null) {
+    // At once on the default path, which is the hub's: the config's answer would otherwise wait
+    // for the main thread, busy compiling the app's modules. A config naming another path (a
+    // proxy in front of the hub) replaces the socket as soon as it arrives.
+    open(DEFAULT_MQTT_PATH);
     void config.then((c) => {
-      socketUrl = brokerUrl(win.location, mqttPathOf(c));
-      try {
-        socket = new win.WebSocket(socketUrl, ['mqtt']);
-        socket.binaryType = 'arraybuffer';
-      } catch {
-        socket = null; // the app opens its own and reports what fails
-        return;
-      }
-      win.setTimeout(() => {
-        socket?.close();
-        socket = null;
-      }, UNCLAIMED_MS);
+      const path = mqttPathOf(c);
+      if (path !== DEFAULT_MQTT_PATH && socket !== null) open(path);
     });
+    win.setTimeout(() => {
+      socket?.close();
+      socket = null;
+    }, UNCLAIMED_MS);
   }
   return {
     config,
