@@ -21,6 +21,7 @@ class FakeSocket {
   close(): void {
     this.readyState = 3;
   }
+  addEventListener(): void {}
 }
 
 function fakeWindow(opts: { login?: boolean; config?: unknown } = {}) {

@@ -59,6 +59,7 @@ export interface EarlyWindow {
   sessionStorage: Pick<Storage, 'getItem'>;
   WebSocket: new (url: string, protocols: string[]) => WebSocket;
   setTimeout(fn: () => void, ms: number): unknown;
+  performance?: Pick<Performance, 'mark'>;
 }
 
 export function startEarly(win: EarlyWindow): EarlyStart {
@@ -68,8 +69,12 @@ export function startEarly(win: EarlyWindow): EarlyStart {
     socket?.close();
     socketUrl = brokerUrl(win.location, path);
     try {
-      socket = new win.WebSocket(socketUrl, ['mqtt']);
-      socket.binaryType = 'arraybuffer';
+      const s = new win.WebSocket(socketUrl, ['mqtt']);
+      s.binaryType = 'arraybuffer';
+      // For the bench (and devtools): when the socket opened and its first packet (CONNACK) came.
+      s.addEventListener('open', () => win.performance?.mark?.('sitrep:socket-open'), { once: true });
+      s.addEventListener('message', () => win.performance?.mark?.('sitrep:socket-first-message'), { once: true });
+      socket = s;
     } catch {
       socket = null; // the app opens its own and reports what fails
     }
