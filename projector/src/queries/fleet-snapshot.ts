@@ -84,11 +84,12 @@ interface BirthFacts {
 }
 
 /**
- * Births decoded by earlier snapshots, by their stored JSON: a birth changes when an agent
+ * Births decoded by a database's last snapshot, by their stored JSON: a birth changes when an agent
  * restarts, while the dashboard asks on every page load, and decoding and validating 500 births
- * was most of a snapshot's build. Only the births of the last build are kept.
+ * was most of a snapshot's build. Only the births of the last build are kept (a derived value of
+ * the JSON alone, so reuse cannot go stale); the entry goes with its database.
  */
-let birthCache = new Map<string, BirthFacts | null>();
+const birthCaches = new WeakMap<Db, Map<string, BirthFacts | null>>();
 
 /**
  * The snapshot as of `now` (the projector's clock). A birth that no longer decodes (it was valid
@@ -102,15 +103,16 @@ export function fleetSnapshot(db: Db, now: number): FleetSnapshot {
   const byNode = new Map<string, SnapshotNode>();
   const nodeRows = sql(db, 'SELECT node, state, session, state_since, last_seen, birth FROM nodes ORDER BY node').all() as NodeCols[];
   const births = new Map<string, BirthFacts | null>();
+  const lastBirths = birthCaches.get(db);
   for (const r of nodeRows) {
     let facts: BirthFacts | null = null;
     if (r.birth !== null) {
-      facts = births.get(r.birth) ?? birthCache.get(r.birth) ?? birthFacts(r.birth);
+      facts = births.get(r.birth) ?? lastBirths?.get(r.birth) ?? birthFacts(r.birth);
       births.set(r.birth, facts);
     }
     byNode.set(r.node, { node: r.node, state: r.state, session: r.session, since: r.state_since, seen: r.last_seen, birth: birthSummary(facts, services, watches), items: [] });
   }
-  birthCache = births;
+  birthCaches.set(db, births);
   const rows = sql(
     db,
     `SELECT node, service, kind, state, expect, exists_, since, pid, memory_bytes, cpu_percent, restarts, result, exit_status, signal, health, ts
