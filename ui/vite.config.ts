@@ -1,5 +1,6 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
+import { inlineEarlyStart } from './build/inline-early-start.js';
 import { mqttMicrotaskTicks } from './build/mqtt-ticks.js';
 
 // In dev, the hub (default port 8080) serves /ui-config.json and MQTT over WebSocket at /mqtt;
@@ -9,7 +10,7 @@ const hub = process.env.SITREP_HUB ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   root: import.meta.dirname,
   base: '/',
-  plugins: [vue(), mqttMicrotaskTicks()],
+  plugins: [vue(), mqttMicrotaskTicks(), inlineEarlyStart()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

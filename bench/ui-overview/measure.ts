@@ -6,7 +6,7 @@ import type { CDPSession, Page } from 'playwright-core';
  * node counted online, every node a row of the grid (rows off screen are virtual), every service
  * state folded in, and the first visible row filled with one cell per service.
  */
-export async function timeToGrid(page: Page, shape: { nodes: number; services: number }, timeoutMs: number): Promise<number> {
+export async function timeToGrid(page: Page, shape: { nodes: number; services: number }, timeoutMs: number): Promise<FirstRender> {
   return page.waitForFunction(
     ({ nodes, services }) => {
       const online = document.querySelector('[data-testid=count-online] .n')?.textContent;
@@ -15,11 +15,20 @@ export async function timeToGrid(page: Page, shape: { nodes: number; services: n
       const states = grid?.getAttribute('data-states');
       const firstRow = document.querySelector('[data-testid=service-grid] tbody tr[data-node]');
       const full = online === String(nodes) && rows === String(nodes) && states === String(nodes * services) && firstRow?.querySelectorAll('[data-testid=service-cell]').length === services;
-      return full ? performance.now() : null;
+      if (!full) return null;
+      return { ms: performance.now(), elements: document.getElementsByTagName('*').length, rowsBuilt: grid!.querySelectorAll('tr[data-node]').length };
     },
     shape,
     { timeout: timeoutMs, polling: 'raf' },
-  ).then((h) => h.jsonValue() as Promise<number>);
+  ).then((h) => h.jsonValue() as Promise<FirstRender>);
+}
+
+/** When the grid was first complete, and how much DOM the page had then. */
+export interface FirstRender {
+  ms: number;
+  elements: number;
+  /** Grid rows in the DOM (the rest are virtual). */
+  rowsBuilt: number;
 }
 
 /** The unhealthy-services count the page shows. */

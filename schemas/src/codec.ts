@@ -4,7 +4,7 @@
  * consumer can record it as a dead letter instead of guessing.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 /** Default ceiling for one payload. Large enough for a birth with thousands of services. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -73,17 +73,20 @@ export function parseJson(payload: Uint8Array | string, maxBytes = DEFAULT_MAX_P
 }
 
 export function createCodec<S extends TSchema>(name: string, schema: S): Codec<S> {
-  const compiled = TypeCompiler.Compile(schema);
+  // Compiled on first use, not at import: a process (the dashboard above all, while its page
+  // loads) compiles only the codecs it uses, when it first uses them.
+  let compiled: TypeCheck<S> | undefined;
+  const check = (value: unknown): boolean => (compiled ??= TypeCompiler.Compile(schema)).Check(value);
   const problem = (value: unknown): string | null => {
-    if (compiled.Check(value)) return null;
-    const first = compiled.Errors(value).First();
+    if (check(value)) return null;
+    const first = compiled!.Errors(value).First();
     if (first === undefined) return `does not match ${name}`;
     return `${name}${first.path === '' ? '' : ` at ${first.path}`}: ${first.message}`;
   };
   return {
     name,
     schema,
-    is: (value): value is Static<S> => compiled.Check(value),
+    is: (value): value is Static<S> => check(value),
     problem,
     decode(payload, maxBytes) {
       const parsed = parseJson(payload, maxBytes);

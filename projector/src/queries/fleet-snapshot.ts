@@ -72,6 +72,25 @@ function lookOf(c: ServiceCols): SnapshotLook {
   return look;
 }
 
+/** A look's interning key: its fields in a fixed order (cheaper than JSON of an array, per row). */
+function lookKey(c: ServiceCols): string {
+  return `${c[2]}\u0000${c[3]}\u0000${c[4]}\u0000${c[5]}\u0000${c[11]}\u0000${c[12]}\u0000${c[13]}\u0000${c[14]}`;
+}
+
+/** A birth's summary with service ids and watch entries (not yet table indices). */
+interface BirthFacts {
+  summary: Omit<NonNullable<SnapshotNode['birth']>, 'watched'>;
+  watched: { id: string; watch: SnapshotWatch; key: string }[];
+}
+
+/**
+ * Births decoded by a database's last snapshot, by their stored JSON: a birth changes when an agent
+ * restarts, while the dashboard asks on every page load, and decoding and validating 500 births
+ * was most of a snapshot's build. Only the births of the last build are kept (a derived value of
+ * the JSON alone, so reuse cannot go stale); the entry goes with its database.
+ */
+const birthCaches = new WeakMap<Db, Map<string, BirthFacts | null>>();
+
 /**
  * The snapshot as of `now` (the projector's clock). A birth that no longer decodes (it was valid
  * when folded; the contract may have moved since) leaves that node without its birth summary
@@ -83,9 +102,17 @@ export function fleetSnapshot(db: Db, now: number): FleetSnapshot {
   const watches = table<SnapshotWatch>();
   const byNode = new Map<string, SnapshotNode>();
   const nodeRows = sql(db, 'SELECT node, state, session, state_since, last_seen, birth FROM nodes ORDER BY node').all() as NodeCols[];
+  const births = new Map<string, BirthFacts | null>();
+  const lastBirths = birthCaches.get(db);
   for (const r of nodeRows) {
-    byNode.set(r.node, { node: r.node, state: r.state, session: r.session, since: r.state_since, seen: r.last_seen, birth: birthSummary(r.birth, services, watches), items: [] });
+    let facts: BirthFacts | null = null;
+    if (r.birth !== null) {
+      facts = births.get(r.birth) ?? lastBirths?.get(r.birth) ?? birthFacts(r.birth);
+      births.set(r.birth, facts);
+    }
+    byNode.set(r.node, { node: r.node, state: r.state, session: r.session, since: r.state_since, seen: r.last_seen, birth: birthSummary(facts, services, watches), items: [] });
   }
+  birthCaches.set(db, births);
   const rows = sql(
     db,
     `SELECT node, service, kind, state, expect, exists_, since, pid, memory_bytes, cpu_percent, restarts, result, exit_status, signal, health, ts
@@ -99,7 +126,7 @@ export function fleetSnapshot(db: Db, now: number): FleetSnapshot {
       n = { node, state: 'unknown', session: null, since: null, seen: ts, birth: null, items: [] };
       byNode.set(node, n);
     }
-    const look = looks.index(JSON.stringify(c.slice(2, 6).concat(c.slice(11, 15))), () => lookOf(c));
+    const look = looks.index(lookKey(c), () => lookOf(c));
     const item: SnapshotItem = [services.index(service, () => service), look, now - ts, since === null ? null : now - since, pid, memoryBytes, cpuPercent, restarts];
     n.items.push(item);
   }
@@ -111,21 +138,20 @@ export function fleetSnapshot(db: Db, now: number): FleetSnapshot {
   return snapshot;
 }
 
-function birthSummary(json: string | null, services: ReturnType<typeof table<string>>, watches: ReturnType<typeof table<SnapshotWatch>>): SnapshotNode['birth'] {
-  if (json === null) return null;
+function birthFacts(json: string): BirthFacts | null {
   const decoded = codecs.birth.decode(json, Number.MAX_SAFE_INTEGER);
   if (!decoded.ok) return null;
   const b: Birth = decoded.value;
   return {
-    ts: b.ts,
-    hostname: b.host.hostname,
-    distro: b.host.distro,
-    release: b.host.release,
-    agent: b.agent.version,
-    interval: b.interval,
-    watched: b.services.map((s) => [
-      services.index(s.id, () => s.id),
-      watches.index(`${s.kind}|${s.expect}|${s.actions.join(',')}`, () => ({ kind: s.kind, expect: s.expect, actions: [...s.actions] })),
-    ]),
+    summary: { ts: b.ts, hostname: b.host.hostname, distro: b.host.distro, release: b.host.release, agent: b.agent.version, interval: b.interval },
+    watched: b.services.map((s) => ({ id: s.id, watch: { kind: s.kind, expect: s.expect, actions: [...s.actions] }, key: `${s.kind}|${s.expect}|${s.actions.join(',')}` })),
+  };
+}
+
+function birthSummary(facts: BirthFacts | null, services: ReturnType<typeof table<string>>, watches: ReturnType<typeof table<SnapshotWatch>>): SnapshotNode['birth'] {
+  if (facts === null) return null;
+  return {
+    ...facts.summary,
+    watched: facts.watched.map((w) => [services.index(w.id, () => w.id), watches.index(w.key, () => ({ ...w.watch, actions: [...w.watch.actions] }))]),
   };
 }

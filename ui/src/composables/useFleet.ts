@@ -64,7 +64,7 @@ export function useFleet(session: MqttSession, schedule?: Schedule): FleetStore 
     nodes,
     trails,
     applySnapshot(facts) {
-      nodes.value = applySnapshotNodes(nodes.value, facts, (node, piece) => spoken.has(`${node}\n${piece}`));
+      nodes.value = applySnapshotNodes(nodes.value, facts, (node, piece) => spoken.size > 0 && spoken.has(`${node}\n${piece}`));
     },
   };
 }

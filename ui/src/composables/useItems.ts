@@ -61,7 +61,9 @@ export function useItems(session: MqttSession, schedule?: Schedule): ItemsStore 
     services,
     checks,
     applySnapshot(changes) {
-      services.value = applySnapshotItems(services.value, changes, (node, id) => spoken.has(`${node}\n${id}`));
+      // Usually nothing has spoken yet (the retained subscriptions wait for the snapshot): then
+      // no key is built for each of the fleet's services.
+      services.value = applySnapshotItems(services.value, changes, (node, id) => spoken.size > 0 && spoken.has(`${node}\n${id}`));
     },
   };
 }

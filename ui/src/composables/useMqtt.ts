@@ -41,6 +41,11 @@ export interface MqttOptions {
   prefix: string;
   /** Opens the client; tests pass a fake. */
   connect?: Connect;
+  /**
+   * A socket already opening for `url` (index.html's early start, boot/early-start.ts), used for
+   * the first connect instead of a new one; null when there is none.
+   */
+  takeSocket?: (url: string) => WebSocket | null;
 }
 
 type ReadonlyRef<T> = Readonly<ShallowRef<T>>;
@@ -120,6 +125,8 @@ export function useMqtt(opts: MqttOptions): MqttSession {
     // The credentials stay in this client's options for its reconnects (useAuth keeps them in
     // sessionStorage so a reload of this tab stays logged in).
     const options = clientOptions(creds);
+    const take = opts.takeSocket;
+    if (take !== undefined) options.createWebsocket = (url: string, protocols: string[]) => take(url) ?? new WebSocket(url, protocols);
     const c = connect(opts.url, options);
     client = c;
     clientId.value = options.clientId ?? null;

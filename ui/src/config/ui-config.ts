@@ -4,6 +4,9 @@
  * with a warning that says which field and why.
  */
 import { createTopics, DEFAULT_PREFIX } from '@sitrep/schemas';
+import { DEFAULT_MQTT_PATH, fetchUiConfig, MQTT_PATH, UI_CONFIG_URL, type RawUiConfig } from '../boot/early-start.js';
+
+export { UI_CONFIG_URL };
 
 export interface UiConfig {
   /** Topic prefix, e.g. `sitrep/v1`. */
@@ -12,17 +15,13 @@ export interface UiConfig {
   readonly mqttPath: string;
 }
 
-export const DEFAULT_UI_CONFIG: UiConfig = { prefix: DEFAULT_PREFIX, mqttPath: '/mqtt' };
-export const UI_CONFIG_URL = '/ui-config.json';
+export const DEFAULT_UI_CONFIG: UiConfig = { prefix: DEFAULT_PREFIX, mqttPath: DEFAULT_MQTT_PATH };
 
 export interface ParsedUiConfig {
   config: UiConfig;
   /** One line per field that fell back to its default. */
   warnings: string[];
 }
-
-// An absolute path on the same origin: no scheme, no host, no query or fragment.
-const MQTT_PATH = /^\/(?!\/)[^\s?#]*$/;
 
 function prefixProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'is not a string';
@@ -54,17 +53,11 @@ export function parseUiConfig(value: unknown): ParsedUiConfig {
 
 /** Fetch and validate the runtime config; never throws, a broken hub still gets a usable ui. */
 export async function loadUiConfig(fetchFn: typeof fetch = fetch): Promise<ParsedUiConfig> {
-  let body: unknown;
-  try {
-    const res = await fetchFn(UI_CONFIG_URL, { cache: 'no-store' });
-    if (!res.ok) return fallback(`${UI_CONFIG_URL} answered HTTP ${res.status}`);
-    body = await res.json();
-  } catch (err) {
-    return fallback(`${UI_CONFIG_URL} unreadable: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parseUiConfig(body);
+  return readUiConfig(await fetchUiConfig(fetchFn));
 }
 
-function fallback(why: string): ParsedUiConfig {
-  return { config: DEFAULT_UI_CONFIG, warnings: [`${why}; using defaults`] };
+/** Validate a config as fetched (here or by index.html's early start, boot/early-start.ts). */
+export function readUiConfig(raw: RawUiConfig): ParsedUiConfig {
+  if (!raw.ok) return { config: DEFAULT_UI_CONFIG, warnings: [`${raw.reason}; using defaults`] };
+  return parseUiConfig(raw.body);
 }

@@ -4,8 +4,10 @@
  * WebSocket has no token to keep instead, so the password is what the reconnect needs.
  */
 import type { Credentials } from '../mqtt/client-options.js';
+import { LOGIN_KEY } from '../boot/early-start.js';
 
-export const LOGIN_KEY = 'sitrep.login';
+// Defined with the early start, which opens the socket when a login is saved.
+export { LOGIN_KEY };
 
 export type LoginStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
