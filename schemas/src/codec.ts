@@ -37,6 +37,10 @@ export const MAX_JSON_DEPTH = 64;
 /** True when `text` opens more than `max` arrays/objects at once (brackets inside strings ignored). */
 function nestsDeeperThan(text: string, max: number): boolean {
   if (text.length <= max) return false;
+  // Nesting deeper than `max` needs more than `max` opening brackets. Counting them with the
+  // native indexOf is several times faster than the character loop below, and a payload of the
+  // contract has a handful, so the loop runs only for the rare text with that many brackets.
+  if (!opensMoreThan(text, max)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i += 1) {
@@ -50,6 +54,14 @@ function nestsDeeperThan(text: string, max: number): boolean {
       if (depth > max) return true;
     } else if (c === 93 /* ] */ || c === 125 /* } */) depth -= 1;
   }
+  return false;
+}
+
+/** True when `text` has more than `max` of `[` and `{` together (inside strings too). */
+function opensMoreThan(text: string, max: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++count > max) return true;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++count > max) return true;
   return false;
 }
 

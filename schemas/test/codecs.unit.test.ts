@@ -38,6 +38,11 @@ describe('codecs', () => {
     const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     expect(parseJson(nested(64)).ok).toBe(true);
     expect(parseJson(nested(65))).toEqual({ ok: false, reason: 'payload nests deeper than 64 levels' });
+    // Many brackets side by side are not deep: 100 objects in one array nest two levels.
+    const wide = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ i, a: [i] })));
+    expect(parseJson(wide)).toEqual({ ok: true, value: JSON.parse(wide) });
+    const mixed = '[{"a":'.repeat(32) + '[1]' + '}]'.repeat(32);
+    expect(parseJson(mixed)).toEqual({ ok: false, reason: 'payload nests deeper than 64 levels' });
     // Brackets and escaped quotes inside strings are text, not nesting.
     const text = JSON.stringify({ message: `${'['.repeat(500)} \\" ${'{'.repeat(500)}` });
     expect(codecs.status.decode(text).ok).toBe(false);

@@ -67,7 +67,8 @@ export function createFolder(db: Db, projections: readonly Projection[], options
     }
     const shares: LoggedEvent[][] = handlers.map(() => []);
     const evolve = (e: LoggedEvent) => {
-      for (const i of handledBy.get(e.type) ?? []) shares[i]!.push(e);
+      const by = handledBy.get(e.type);
+      if (by !== undefined) for (let k = 0; k < by.length; k++) shares[by[k]!]!.push(e);
     };
     /** The stored agent event of `node` with `seq` among log rows up to `maxId`. */
     const stored = (node: string, seq: number, maxId: number): LoggedEvent | undefined => {
@@ -98,20 +99,22 @@ export function createFolder(db: Db, projections: readonly Projection[], options
         continue;
       }
       const seq = e.seq!;
+      // Held checkpoints are this run's own objects: moved in place, not copied per event.
+      let cp = held(e.node);
       // The first event ever seen from a node sets where its log starts: what came before the
       // projector existed cannot be asked for.
-      const cp = held(e.node) ?? { contiguous_seq: seq - 1, max_seq: seq - 1 };
-      const max = Math.max(cp.max_seq, seq);
-      let contiguous = cp.contiguous_seq;
+      if (cp === undefined) checkpoints.set(e.node, (cp = { contiguous_seq: seq - 1, max_seq: seq - 1, updatedAt: null }));
+      const waitingBehind = cp.max_seq > seq;
       // seq <= contiguous: a late arrival after its gap was declared; it stays in the log only.
-      if (seq <= contiguous) recordSkipped(db, e.id);
-      else if (seq === contiguous + 1) {
+      if (seq <= cp.contiguous_seq) recordSkipped(db, e.id);
+      else if (seq === cp.contiguous_seq + 1) {
         evolve(e);
-        contiguous = seq;
+        cp.contiguous_seq = seq;
         // Events that arrived early wait behind this one: fold them now, in order.
-        if (cp.max_seq > seq) contiguous = foldWaiting(e.node, contiguous, e.id);
+        if (waitingBehind) cp.contiguous_seq = foldWaiting(e.node, seq, e.id);
       }
-      checkpoints.set(e.node, { contiguous_seq: contiguous, max_seq: max, updatedAt: now });
+      if (seq > cp.max_seq) cp.max_seq = seq;
+      cp.updatedAt = now;
     }
 
     handlers.forEach((p, i) => {

@@ -82,16 +82,18 @@ export function createIngest(opts: IngestOptions): Ingest {
     const stored = appendAgentEvents(db, waiting);
     const lastSeen = new Map<string, number>();
     const arrivals: Arrival[] = [];
-    waiting.forEach((w, k) => {
+    for (let k = 0; k < waiting.length; k++) {
+      const w = waiting[k]!;
       const e = stored[k];
       if (e === null || e === undefined) {
         outcomes[w.index] = { kind: 'duplicate' };
-        return;
+        continue;
       }
-      lastSeen.set(e.node, Math.max(lastSeen.get(e.node) ?? w.receivedAt, w.receivedAt));
+      const seen = lastSeen.get(e.node);
+      if (seen === undefined || w.receivedAt > seen) lastSeen.set(e.node, w.receivedAt);
       arrivals.push({ e, now: w.receivedAt });
       outcomes[w.index] = { kind: 'folded', what: e.type, node: e.node };
-    });
+    }
     waiting = [];
     for (const [node, at] of lastSeen) touchNode(db, node, at);
     folder.foldAll(arrivals);
@@ -151,11 +153,13 @@ export function createIngest(opts: IngestOptions): Ingest {
             ? { kind: 'dead-letter', reason: `payload source ${JSON.stringify(v.source)} does not match topic source ${JSON.stringify(tp.source)}` }
             : state({ kind: 'logs', node, source: tp.source, value: v }, at),
         );
-      case 'events':
-        return accept(codecs.event.decode(payload, max), node, (v) => {
-          waiting.push({ index, event: v, receivedAt: at });
-          return PENDING;
-        });
+      case 'events': {
+        // The hot path, without accept's closure: the same checks, the same reasons.
+        const decoded = codecs.event.decode(payload, max);
+        if (!decoded.ok || decoded.value.node !== node) return accept(decoded, node, () => PENDING);
+        waiting.push({ index, event: decoded.value, receivedAt: at });
+        return PENDING;
+      }
       default:
         return { kind: 'dead-letter', reason: `the projector does not consume ${tp.kind} topics` };
     }
