@@ -8,7 +8,7 @@
  * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
  *
  *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
- *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile]
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile] [--trace]
  *
  * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
  * Figures go to results/ui-overview.json.
@@ -26,7 +26,7 @@ import { HubConfig, parseConfig } from '@sitrep/schemas/config';
 import { codecs, createTopics, memoryLogger } from '@sitrep/schemas';
 import { flip, retainedState, type FleetShape } from './ui-overview/fleet.js';
 import { recordTimeline, type Timeline } from './ui-overview/timeline.js';
-import { busyShare, summariseProfile, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
+import { busyShare, installFirstRenderProbe, summariseProfile, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const uiDir = join(benchDir, '..', 'ui', 'dist');
@@ -52,6 +52,8 @@ if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error(
 const persistence: 'sqlite' | 'memory' = persistenceArg;
 /** `--profile`: a CDP CPU profile of the first page's load, summarised by function (results/ui-overview.cpuprofile). */
 const profile = process.argv.includes('--profile');
+/** `--trace`: a Chromium trace of the 500 updates/s page's load (results/ui-overview-trace.json; open it in chrome://tracing or Perfetto). */
+const trace = process.argv.includes('--trace');
 const cells = shape.nodes * shape.services;
 const step = (what: string) => console.error(`[ui-overview] ${what}`);
 
@@ -144,6 +146,7 @@ async function measure(label: string, creds: { username: string; password: strin
       if (m.type() !== 'log' && logged++ < 5) step(`${label}: page ${m.type()}: ${m.text().slice(0, 300)}`);
     });
     await page.addInitScript((login) => sessionStorage.setItem('sitrep.login', login), JSON.stringify(creds));
+    await installFirstRenderProbe(page, shape);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const profiling = profile && label === 'updates off';
@@ -161,14 +164,20 @@ async function measure(label: string, creds: { username: string; password: strin
     }
     // `--profile`: where the load's time goes, the browser's network side and the hub's side.
     const timeline = profile && !label.startsWith('warm-up') ? await startTimeline(cdp) : null;
+    const tracing = trace && label.startsWith('updates at');
+    if (tracing) {
+      const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.compile', 'blink.user_timing', 'loading', 'toplevel'];
+      await browser!.startTracing(page, { path: join(benchDir, 'results', 'ui-overview-trace.json'), categories });
+    }
     step(`${label}: loading the overview`);
     await page.goto(`http://127.0.0.1:${port}/${query}`);
-    const first = await timeToGrid(page, shape, 60_000).catch(async (err: Error) => {
+    const first = await timeToGrid(cdp, 60_000).catch(async (err: Error) => {
       const shown = await page.locator('[data-testid=service-cell]').count();
       await page.screenshot({ path: join(benchDir, 'results', 'ui-overview-timeout.png') });
       throw new Error(`${err.message}: ${shown} cells rendered (screenshot in results/)`);
     });
     const firstRenderMs = first.ms;
+    if (tracing) await browser!.stopTracing();
     step(`${label}: full grid after ${firstRenderMs.toFixed(0)} ms (${first.elements} elements, ${first.rowsBuilt} grid rows built)${seconds > 0 ? `; measuring for ${seconds} s` : ''}`);
     if (profiling) {
       const { profile: p } = await cdp.send('Profiler.stop');
