@@ -14,11 +14,11 @@ import { metricsRetentionRules } from './projections/metrics-history.js';
 import { SAMPLES_MAX_AGE_MS } from './projections/samples.js';
 import { startRetention } from './retention/retention.js';
 import { lockDatabase } from './db/lock.js';
-import { startCheckpointer } from './db/checkpointer.js';
+import { startCheckpointer, type Checkpointer } from './db/checkpointer.js';
 import { openDatabase, PROJECTIONS } from './db/open.js';
-import { createFolder } from './fold/folder.js';
+import { createFolder, type Folder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
-import { createIngest, type Received } from './ingest/ingest.js';
+import { createIngest, type Ingest, type Received } from './ingest/ingest.js';
 import { startConsumer, stopConsumer } from './mqtt/consumer.js';
 import type { Db } from './projections/projection.js';
 import { answerQuery } from './queries/answer.js';
@@ -56,17 +56,31 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   const now = opts.now ?? Date.now;
   const t = createTopics(opts.broker.prefix);
   const unlock = lockDatabase(opts.dbPath);
-  let db: ReturnType<typeof openDatabase>;
+  let db: ReturnType<typeof openDatabase> | undefined;
+  let checkpoints: Checkpointer | undefined;
+  /** The file, its checkpoint thread and its lock, released in that order (the thread's connection closes first). */
+  const release = async (): Promise<void> => {
+    try {
+      await checkpoints?.stop();
+    } finally {
+      if (db?.open === true) db.close();
+      unlock(); // even when stopping failed half-way: this process no longer writes
+    }
+  };
+  let folder: Folder;
+  let ingest: Ingest;
   try {
     db = openDatabase(opts.dbPath);
+    // WAL checkpoints on their own thread, not inside the commits of folded batches.
+    checkpoints = startCheckpointer(db, { log: log.child('checkpoints') });
+    folder = createFolder(db, PROJECTIONS);
+    ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
   } catch (err) {
-    unlock(); // a file that cannot be opened must not stay locked by this process
+    // A projector that never started leaves nothing open or locked (a hub may start one again).
+    void release();
     throw err;
   }
-  // WAL checkpoints on their own thread, not inside the commits of folded batches.
-  const checkpoints = startCheckpointer(db, { log: log.child('checkpoints') });
-  const folder = createFolder(db, PROJECTIONS);
-  const ingest = createIngest({ db, topics: t, log, folder, projections: PROJECTIONS, now });
+  const store = db;
   let client: MqttClient | undefined;
   const publish = (topic: string, value: unknown, retain: boolean) => {
     client?.publish(topic, JSON.stringify(value), { qos: 1, retain }, (err) => {
@@ -177,11 +191,9 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         await retention.stop();
         await notifier?.stop();
         await stopConsumer(consumer.client, t, now);
-        if (db.inTransaction) db.exec('COMMIT');
-        await checkpoints.stop();
-        db.close();
+        if (store.inTransaction) store.exec('COMMIT');
       } finally {
-        unlock(); // even when stopping failed half-way: this process no longer writes
+        await release();
       }
       log.info('stopped');
     },

@@ -16,6 +16,7 @@ import { transitions } from '../projections/transitions.js';
 import { processGaveUp } from '../projections/process-gave-up.js';
 import { metricsHistoryProjection } from '../projections/metrics-history.js';
 import { notifyOutbox } from '../notify/outbox.js';
+import { tableExists } from './statements.js';
 
 /** Every read model, in the order their state folds run. */
 export const PROJECTIONS: readonly Projection[] = [
@@ -34,8 +35,7 @@ export function openDatabase(path: string): Db {
     for (const p of PROJECTIONS) {
       p.migrate?.(db);
       for (const name of p.logViews ?? []) {
-        const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
-        if (old !== undefined) db.exec(`DROP TABLE ${name}`);
+        if (tableExists(db, name)) db.exec(`DROP TABLE ${name}`);
       }
       db.exec(p.ddl);
     }

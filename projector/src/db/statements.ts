@@ -25,3 +25,8 @@ export function sql(db: Db, text: string): Statement {
 export function forgetStatements(db: Db): void {
   caches.delete(db);
 }
+
+/** Whether `db` has a table of this name (migrations ask before moving an old table's rows). */
+export function tableExists(db: Db, name: string): boolean {
+  return sql(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}

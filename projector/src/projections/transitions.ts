@@ -12,7 +12,7 @@
  * depends on the wall clock. They and the per-service timeline are folded and rebuilt.
  */
 import { insertRows } from '../db/bulk.js';
-import { sql } from '../db/statements.js';
+import { sql, tableExists } from '../db/statements.js';
 import { historyOf, logViewDdl, type LogView } from './log-views.js';
 import type { Db, LoggedEvent, Projection } from './projection.js';
 import { isHealthy } from './services.js';
@@ -80,7 +80,7 @@ export const transitions: Projection = {
   rebuildTables: ['service_timeline', 'service_hours', 'inherited_expect'],
   migrate(db) {
     // Buckets of a file from before service_hours, keyed by service first: moved over as they are.
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'service_hourly'").get() === undefined) return;
+    if (!tableExists(db, 'service_hourly')) return;
     db.exec(`${HOURS_DDL}
       INSERT INTO service_hours (hour, node, service, healthy_ms, total_ms, transitions)
         SELECT hour, node, service, healthy_ms, total_ms, transitions FROM service_hourly ORDER BY hour, node, service;
