@@ -13,6 +13,7 @@ interface Bus {
   on(topic: string, listener: (packet: unknown, done: () => void) => void, done?: () => void): void;
   emit(packet: { topic: string; payload: Buffer }, cb: (err?: Error) => void): void;
   concurrency: number;
+  current: number;
 }
 
 let tb: TestBroker | undefined;
@@ -51,4 +52,27 @@ it('is needed: the bus as aedes builds it overflows on the same backlog', async 
   const flat = new Mq({ concurrency: 100, matchEmptyLevels: true });
   expect(flattenMqDrain(flat)).toBe(true);
   expect(await drainBacklog(flat, 20_000)).toHaveLength(20_000);
+});
+
+it('keeps the concurrency bound when listeners emit while a message is delivered', async () => {
+  tb = await startTestBroker();
+  const bus = (tb.broker.aedes as unknown as { mq: Bus }).mq;
+  let most = 0;
+  const held: (() => void)[] = [];
+  // Every nested message is held by its listener, so each keeps a slot until released.
+  await new Promise<void>((resolve) => bus.on('nested/+', (_packet, done) => void (held.push(done), (most = Math.max(most, bus.current))), resolve));
+  await new Promise<void>((resolve) =>
+    bus.on('outer', (_packet, done) => {
+      for (let i = 0; i < 2 * bus.concurrency; i++) bus.emit({ topic: `nested/${i}`, payload: Buffer.from('x') }, () => undefined);
+      done();
+    }, resolve),
+  );
+  bus.emit({ topic: 'outer', payload: Buffer.from('x') }, () => undefined);
+  expect(most).toBeLessThanOrEqual(bus.concurrency);
+  expect(held.length).toBeGreaterThan(0);
+  expect(held.length).toBeLessThanOrEqual(bus.concurrency);
+  // Releasing them lets the queued rest through, still within the bound.
+  while (held.length > 0) held.shift()!();
+  expect(most).toBeLessThanOrEqual(bus.concurrency);
+  expect(bus.current).toBe(0);
 });

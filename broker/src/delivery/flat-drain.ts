@@ -6,13 +6,15 @@
  * overflows it (RangeError: Maximum call stack size exceeded; mcollina/mqemitter#204, open):
  * that killed the hub when a fleet of 3,500 agents disconnected at once.
  *
- * This turns the recursion into a loop without changing what is delivered or in which order: a
- * `_do` called while another runs is queued, and the outermost call runs the queue in order.
- * The concurrency bound (aedes' back-pressure) is untouched: `_do` is only ever entered where
- * mqemitter would have entered it.
+ * This turns the recursion into a loop without changing what is delivered: a `_do` called while
+ * another runs is queued, and the outermost call runs the queue in order (so a message emitted by a
+ * listener now reaches listeners after the message being delivered, not in the middle of it). The
+ * concurrency bound (aedes' back-pressure) holds: mqemitter counts a message in `current` inside
+ * `_do`, so a queued one takes its slot at once and gives it back just before it runs (where `_do`
+ * takes it again); `emit` sees the same count as without the queue.
  */
 
-type Do = (message: unknown, callback: unknown) => unknown;
+type Do = (this: { current: number }, message: unknown, callback: unknown) => unknown;
 
 /** Makes `mq` (an aedes instance's `mq`) drain its backlog in a loop; false when its internals are not the expected ones. */
 export function flattenMqDrain(mq: unknown): boolean {
@@ -20,8 +22,9 @@ export function flattenMqDrain(mq: unknown): boolean {
   const run = bus._do;
   if (typeof run !== 'function') return false;
   let pending: [unknown, unknown][] | null = null;
-  bus._do = function flatDo(this: unknown, message, callback) {
+  bus._do = function flatDo(this: { current: number }, message, callback) {
     if (pending !== null) {
+      this.current++; // its slot, held while it waits
       pending.push([message, callback]);
       return this;
     }
@@ -29,6 +32,7 @@ export function flattenMqDrain(mq: unknown): boolean {
     try {
       for (let i = 0; i < pending.length; i++) {
         const [m, cb] = pending[i]!;
+        if (i > 0) this.current--; // `_do` counts it again
         run.call(this, m, cb);
       }
     } finally {
