@@ -33,10 +33,7 @@ export interface Timeline {
   stop(): void;
 }
 
-/**
- * Starts recording; call before navigation. `isPage` picks the page's MQTT client by client id
- * (the ui's are `ui-…`). `cdp` must have Network enabled by the caller.
- */
+/** Starts recording; call before navigation. `cdp` must have Network enabled by the caller. */
 export function recordTimeline(cdp: CDPSession, aedes: Bus, topicOf: { query: string; reply: string }): Timeline {
   const events: Event[] = [];
   // CDP network timestamps are monotonic seconds; requestWillBeSent also gives wall time.

@@ -24,7 +24,7 @@ class FakeSocket {
   addEventListener(): void {}
 }
 
-function fakeWindow(opts: { login?: boolean; config?: unknown } = {}) {
+function fakeWindow(opts: { login?: boolean; config?: unknown; host?: string } = {}) {
   FakeSocket.opened = [];
   const timers: { fn: () => void; ms: number }[] = [];
   const fetched: string[] = [];
@@ -33,7 +33,7 @@ function fakeWindow(opts: { login?: boolean; config?: unknown } = {}) {
       fetched.push(String(url));
       return new Response(JSON.stringify(opts.config ?? { prefix: 'sitrep/v1', mqttPath: '/mqtt' }));
     }) as typeof fetch,
-    location: { protocol: 'http:', host: 'hub.lan:8080' },
+    location: { protocol: 'http:', host: opts.host ?? 'hub.lan:8080' },
     sessionStorage: { getItem: (key: string) => (key === LOGIN_KEY && opts.login === true ? '{"username":"u","password":"p"}' : null) },
     WebSocket: FakeSocket as unknown as EarlyWindow['WebSocket'],
     setTimeout: (fn: () => void, ms: number) => timers.push({ fn, ms }),
@@ -49,6 +49,14 @@ describe('startEarly', () => {
     expect(fetched).toEqual([UI_CONFIG_URL]);
     expect(FakeSocket.opened).toEqual([]);
     expect(early.takeSocket('ws://hub.lan:8080/mqtt')).toBeNull();
+  });
+
+  it('hands the socket to a URL that spells out the default port, as mqtt.js does', async () => {
+    const { win } = fakeWindow({ login: true, host: 'hub.lan' });
+    const early = startEarly(win);
+    expect(FakeSocket.opened.map((s) => s.url)).toEqual(['ws://hub.lan/mqtt']);
+    await early.config;
+    expect(early.takeSocket('ws://hub.lan:80/mqtt')).toBe(FakeSocket.opened[0]);
   });
 
   it('opens the socket at once for a saved login and hands it to the app once, for its URL only', async () => {

@@ -1,6 +1,6 @@
 import { MOSQUITTO_DEFAULT_ITERATIONS } from '@sitrep/broker';
 import { parse } from '../args.js';
-import { exportMosquitto } from '../broker/export-mosquitto.js';
+import { exportMosquitto, MOSQUITTO_QUEUE_PER_AGENT, mosquittoMaxQueued } from '../broker/export-mosquitto.js';
 import { CliError } from '../errors.js';
 
 export const EXPORT_MOSQUITTO_HELP = `sitrep broker export-mosquitto: the hub's identities and ACLs as Mosquitto 2.x files
@@ -22,7 +22,7 @@ Options:
   --rotate-unknown     new passwords for identities with none known
   --iterations N       PBKDF2 iterations                                default ${MOSQUITTO_DEFAULT_ITERATIONS}
   --prefix P           topic prefix                                     default sitrep/v1
-  --max-queued N       Mosquitto's max_queued_messages                  default 50 per agent, at least 100000
+  --max-queued N       Mosquitto's max_queued_messages                  default ${MOSQUITTO_QUEUE_PER_AGENT} per agent, at least ${mosquittoMaxQueued(0)}
 `;
 
 export async function exportMosquittoCommand(argv: string[]): Promise<void> {
