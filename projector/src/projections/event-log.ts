@@ -213,13 +213,34 @@ type RawRow = [number, string, number | null, string, number, string, string | n
 export const FOLDER_READS: readonly string[] = ['GapDetected'];
 
 /**
+ * Data fields no fold reads: evidence the history views show straight from the log. A rebuild
+ * leaves them out of the data it parses: the last log lines of a failure are ~8 % of the events
+ * but most of the JSON a rebuild would parse (and garbage it would collect). A projection that
+ * starts reading one of these must take it out of here (rebuild.unit.test.ts folds the same
+ * events with and without them and compares every read model).
+ */
+export const UNFOLDED_FIELDS: Readonly<Record<string, readonly string[]>> = { ServiceStateChanged: ['lastLines'], ProcessGaveUp: ['lastLines'] };
+
+/** SQL for the `data` a rebuild reads: NULL for types not in `parsed`, the rest without UNFOLDED_FIELDS. */
+function foldedDataSql(): string {
+  // `instr` first: json_remove parses and writes the JSON again, so only rows that have the field pay.
+  const trims = Object.entries(UNFOLDED_FIELDS).map(([type, fields]) => {
+    const has = fields.map((f) => `instr(data, '"${f}"') > 0`).join(' OR ');
+    return `WHEN type = '${type}' AND (${has}) THEN json_remove(data, ${fields.map((f) => `'$.${f}'`).join(', ')})`;
+  });
+  return `CASE WHEN type NOT IN (SELECT value FROM json_each(?)) THEN NULL ${trims.join(' ')} ELSE data END`;
+}
+const FOLDED_DATA_SQL = foldedDataSql();
+
+/**
  * Events in log order after `afterId`, for rebuilds: rows read as arrays, not objects, and `data`
  * parsed only for the types in `parsed` (what some projection or the folder reads; the others get
- * an empty object: parsing every row's JSON was most of a rebuild's garbage).
+ * an empty object: parsing every row's JSON was most of a rebuild's garbage), without the fields
+ * no fold reads (UNFOLDED_FIELDS). Without `parsed`, every row whole.
  */
 export function eventsAfter(db: Db, afterId: number, limit: number, parsed?: ReadonlySet<string>): LoggedEvent[] {
   // The data of the other types is not even read out of SQLite: no string to allocate and drop.
-  const data = parsed === undefined ? 'data' : `CASE WHEN type IN (SELECT value FROM json_each(?)) THEN data END`;
+  const data = parsed === undefined ? 'data' : FOLDED_DATA_SQL;
   const select = sql(db, `SELECT id, node, seq, session, ts, type, ${data}, origin, received_at FROM events WHERE id > ? ORDER BY id LIMIT ?`).raw();
   const rows = (parsed === undefined ? select.all(afterId, limit) : select.all(JSON.stringify([...parsed]), afterId, limit)) as RawRow[];
   return rows.map(([id, node, seq, session, ts, type, data, origin, receivedAt]) => ({
