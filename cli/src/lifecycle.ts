@@ -1,12 +1,25 @@
 /**
  * Runs until SIGINT or SIGTERM, then stops cleanly. A second signal during shutdown exits at once,
- * so a hung shutdown never traps the user.
+ * so a hung shutdown never traps the user. A part that dies on its own (`died`, e.g. the hub's
+ * projector thread) stops the rest cleanly too, and then rejects with why: the command exits 1.
  */
 import type { Logger } from '@sitrep/schemas';
 
-export function runUntilSignal(log: Logger, stop: () => Promise<void>): Promise<void> {
+export function runUntilSignal(log: Logger, stop: () => Promise<void>, died?: Promise<Error>): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
+    void died?.then((why) => {
+      if (stopping) return;
+      stopping = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log.error('stopping: a part stopped on its own', { error: why.message });
+      const fail = () => reject(why);
+      stop().then(fail, (err: unknown) => {
+        log.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
+        fail();
+      });
+    });
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         log.warn('second signal: exiting without waiting', { signal });

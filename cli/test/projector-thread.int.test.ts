@@ -71,6 +71,27 @@ describe('the projector thread', () => {
     thread = undefined;
   });
 
+  it('resolves died with why when the thread ends on its own after it was ready, and not when asked to stop', async () => {
+    const stand_in = new URL('./support/dying-projector-worker.mjs', import.meta.url);
+    const settings = { dbPath: join(tempDir(), 'sitrep.db'), broker: { url: 'mqtt://127.0.0.1:1', prefix: 'sitrep/v1', username: 'u', password: 'p' }, hub: loadHubConfig(undefined, false) };
+    const log = memoryLogger('hub');
+    for (const [how, why] of [['throw', /the projector thread failed: disk I\/O error while the hub runs/], ['exit', /the projector thread exited \(code 3\) while the hub runs/]] as const) {
+      const dying = startProjectorThread({ ...settings, how } as typeof settings, log, stand_in);
+      await dying.ready;
+      expect((await dying.died).message).toMatch(why);
+      await dying.stop(); // the thread is gone already
+    }
+    expect(log.lines).toContain('hub error projector thread failed error="disk I/O error"');
+    // Asked to stop before it ends on its own: died never resolves.
+    const stopped = startProjectorThread({ ...settings, how: 'exit' } as typeof settings, log, stand_in);
+    await stopped.ready;
+    let diedToo = false;
+    void stopped.died.then(() => (diedToo = true));
+    await stopped.stop(); // returns once the thread has exited, and its exit has been judged
+    await new Promise(setImmediate); // (the judgement's callbacks run)
+    expect(diedToo).toBe(false);
+  });
+
   it('refuses malformed messages from the thread, with a reason', () => {
     expect(parseFromWorker({ kind: 'ready' })).toEqual({ ok: true, value: { kind: 'ready' } });
     expect(parseFromWorker({ kind: 'log', path: ['alerts'], level: 'warn', message: 'm', fields: { id: 'x', n: 1 } })).toMatchObject({ ok: true });

@@ -82,5 +82,5 @@ export async function hubCommand(argv: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  await runUntilSignal(log, () => hub.stop());
+  await runUntilSignal(log, () => hub.stop(), hub.died);
 }

@@ -53,6 +53,8 @@ export interface RunningHub {
   mqttUrl: string;
   /** The projector, in its own thread. */
   projector: ProjectorThread;
+  /** Resolves with why when a part of the hub ends on its own (the projector thread); then stop the rest. */
+  died: Promise<Error>;
   agent: RunningAgent | null;
   bootstrap: Bootstrap;
   /** The dashboard; null with an external broker. */
@@ -134,6 +136,7 @@ export async function startHub(opts: HubOptions): Promise<RunningHub> {
     broker,
     mqttUrl: local,
     projector: running,
+    died: running.died,
     agent,
     bootstrap,
     dbPath,

@@ -6,7 +6,7 @@
  * talks to the broker over a loopback MQTT connection, exactly as a separate `sitrep projector`.
  *
  * The main thread writes the worker's log lines under the hub's logger. A worker that dies
- * while the hub runs takes the hub down with it (as an uncaught error in one process did), so a
+ * while the hub runs resolves `died`: the hub then stops cleanly and exits 1 (lifecycle.ts), so a
  * supervisor restarts the whole hub rather than leaving a broker without a projector.
  */
 import { Worker } from 'node:worker_threads';
@@ -20,6 +20,8 @@ const STOP_TIMEOUT_MS = 15_000;
 export interface ProjectorThread {
   /** Resolves when the projector is connected and subscribed; rejects if it could not start. */
   readonly ready: Promise<void>;
+  /** Resolves (never rejects) with why, if the thread ends after `ready` without being asked to stop. */
+  readonly died: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -30,8 +32,9 @@ export class ProjectorStartError extends Error {
   }
 }
 
-export function startProjectorThread(data: ProjectorThreadData, log: Logger): ProjectorThread {
-  const worker = new Worker(WORKER_URL, { workerData: data, stdout: false, stderr: false });
+/** `workerUrl`: the thread's script (tests start stand-ins that misbehave on purpose). */
+export function startProjectorThread(data: ProjectorThreadData, log: Logger, workerUrl: URL = WORKER_URL): ProjectorThread {
+  const worker = new Worker(workerUrl, { workerData: data, stdout: false, stderr: false });
   const loggers = new Map<string, Logger>([['', log]]);
   const loggerAt = (path: string[]): Logger => {
     const key = path.join('/');
@@ -51,6 +54,9 @@ export function startProjectorThread(data: ProjectorThreadData, log: Logger): Pr
     failStart = reject;
   });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  let die!: (err: Error) => void;
+  const died = new Promise<Error>((resolve) => (die = resolve));
+  let failure: Error | undefined;
 
   worker.on('message', (raw: unknown) => {
     const parsed = parseFromWorker(raw);
@@ -65,18 +71,19 @@ export function startProjectorThread(data: ProjectorThreadData, log: Logger): Pr
       markReady();
     } else if (m.kind === 'failed') failStart(new ProjectorStartError(m.name, m.message));
   });
+  // An uncaught error ends the thread: 'error' comes first, then 'exit'.
   worker.on('error', (err) => {
     log.error('projector thread failed', { error: err.message });
-    if (!started) failStart(err);
-    else if (!stopping) throw err; // as an uncaught error in the projector did before it had a thread
+    failure = err;
   });
   void exited.then((code) => {
-    if (!started) failStart(new Error(`the projector thread exited (code ${code}) before it was ready`));
-    else if (!stopping) throw new Error(`the projector thread exited (code ${code}) while the hub runs`);
+    if (!started) failStart(failure ?? new Error(`the projector thread exited (code ${code}) before it was ready`));
+    else if (!stopping) die(new Error(`the projector thread ${failure === undefined ? `exited (code ${code})` : `failed: ${failure.message}`} while the hub runs`));
   });
 
   return {
     ready,
+    died,
     async stop() {
       stopping = true;
       worker.postMessage({ kind: 'stop' } satisfies ToWorker);
