@@ -79,6 +79,9 @@ describe('sitrep process', () => {
     expect(readFileSync(join(data, 'processes.d', 'web.yaml'), 'utf8')).toMatch(/^id: web$/m);
     const both = await sitrep('check', 'list', '--data', data, '--config', join(dir, 'agent.yaml'));
     expect(both.stderr).toBe("sitrep: check: --config and --data exclude each other (--data means the hub's own agent)");
+    // --state overrides the directory but does not make --config and --data compatible.
+    const logsBoth = await sitrep('logs', 'web', '--state', dir, '--data', data, '--config', join(dir, 'agent.yaml'));
+    expect(logsBoth.stderr).toBe("sitrep: logs: --config and --data exclude each other (--data means the hub's own agent)");
   }, 180_000);
 
   it('a process added by the CLI runs in the running agent; logs tails and follows it; remove stops it', async () => {

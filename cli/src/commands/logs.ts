@@ -39,7 +39,9 @@ export async function logsCommand(argv: string[]): Promise<void> {
   });
   const lines = v.lines === undefined ? 10 : Number(v.lines);
   if (!/^\d+$/.test(v.lines ?? '10') || lines > MAX_TAIL_LINES) throw new CliError(`logs: --lines must be a whole number from 0 to ${MAX_TAIL_LINES}, got ${JSON.stringify(v.lines)}`);
-  const stateDir = v.state ?? readAgentSetup('logs', v.config, v.data).config.stateDir;
+  // The setup is read (and --config/--data checked) even when --state overrides its directory, as `process` does.
+  const setup = readAgentSetup('logs', v.config, v.data);
+  const stateDir = v.state ?? setup.config.stateDir;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
