@@ -17,13 +17,14 @@ import { parseOptions, USAGE } from './broker-throughput/options.js';
 import { printReport, type BrokerResult } from './broker-throughput/report.js';
 import { fleet, latency, throughput, type Users } from './broker-throughput/scenarios.js';
 import { killAll, mosquittoAvailable, startAedes, startMosquitto, type BrokerKind, type RunningServer, type User } from './broker-throughput/servers.js';
+import { optionsOrExit } from './options-or-exit.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 if (args.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
 }
-const options = parseOptions(args);
+const options = optionsOrExit('broker-throughput', USAGE, () => parseOptions(args));
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'broker-throughput.json');
 const dir = mkdtempSync(join(tmpdir(), 'sitrep-broker-throughput-'));
 const step = (what: string) => console.error(`[broker-throughput] ${what}`);

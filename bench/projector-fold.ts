@@ -24,6 +24,7 @@ import { parseOptions, USAGE } from './projector-fold/options.js';
 import { bigRun, ceilingRuns, fileBytes, liveRun, naiveRun, rebuildRun, scanRun, type Context, type Version } from './projector-fold/phases.js';
 import { printSummary, thin, type Results } from './projector-fold/report.js';
 import { DEFAULT_WORKLOAD, fleetWorkload } from './projector-fold/workload.js';
+import { optionsOrExit } from './options-or-exit.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -31,7 +32,7 @@ if (args.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
 }
-const options = parseOptions(args, benchDir);
+const options = optionsOrExit('projector-fold', USAGE, () => parseOptions(args, benchDir));
 
 async function load(id: Version['id'], path: string | undefined): Promise<Version> {
   const entry = path === undefined ? import.meta.resolve('@sitrep/projector') : pathToFileURL(path).href;
