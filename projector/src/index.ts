@@ -1,5 +1,6 @@
 export { startProjector, projectorDbPath, alertPolicy, type ProjectorOptions, type RunningProjector } from './projector.js';
 export { openDatabase, PROJECTIONS } from './db/open.js';
+export { describeWorkerError } from './worker-error.js';
 export { startCheckpointer, SAFETY_CHECKPOINT_PAGES, type Checkpointer, type CheckpointDone } from './db/checkpointer.js';
 export { createIngest, type Ingest, type IngestOutcome, type Received } from './ingest/ingest.js';
 export { createFolder, type Arrival, type Folder } from './fold/folder.js';

@@ -3,7 +3,7 @@
  * copies the WAL into the database file, the WAL stays bounded, the writer's own checkpoint mark
  * is the safety net, and stopping closes the thread's connection before the writer's.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,5 +83,20 @@ describe('the checkpoint thread', () => {
     const memory = openDatabase(':memory:');
     await startCheckpointer(memory, { log: memoryLogger('checkpoints') }).stop();
     memory.close();
+  });
+
+  it('says so when the thread cannot work, and the writer goes on checkpointing alone', async () => {
+    const path = join(dir, 'sitrep.db');
+    const db = openDatabase(path);
+    // The thread opens the file by name: moved away, it cannot (the writer keeps its open file).
+    renameSync(path, join(dir, 'moved.db'));
+    const log = memoryLogger('checkpoints');
+    const c = startCheckpointer(db, { log });
+    await c.stop(); // returns once the thread has ended, here on its own
+    expect(log.lines).toContain(`checkpoints error checkpoint thread failed; the folding thread checkpoints alone error=SQLITE_CANTOPEN file=${path}`);
+    // 24 MiB in 1 MiB commits: past the writer's own mark, so its checkpoint starts the WAL over.
+    write(db, 24, 1024);
+    expect(statSync(`${path}-wal`).size).toBeLessThan(2 * SAFETY_CHECKPOINT_PAGES * 4096);
+    db.close();
   });
 });

@@ -10,6 +10,7 @@
  * supervisor restarts the whole hub rather than leaving a broker without a projector.
  */
 import { Worker } from 'node:worker_threads';
+import { describeWorkerError } from '@sitrep/projector';
 import type { Logger } from '@sitrep/schemas';
 import { parseFromWorker, type ProjectorThreadData, type ToWorker } from './projector-protocol.js';
 
@@ -72,9 +73,9 @@ export function startProjectorThread(data: ProjectorThreadData, log: Logger, wor
     } else if (m.kind === 'failed') failStart(new ProjectorStartError(m.name, m.message));
   });
   // An uncaught error ends the thread: 'error' comes first, then 'exit'.
-  worker.on('error', (err) => {
-    log.error('projector thread failed', { error: err.message });
-    failure = err;
+  worker.on('error', (err: unknown) => {
+    failure = new Error(describeWorkerError(err));
+    log.error('projector thread failed', { error: failure.message });
   });
   void exited.then((code) => {
     if (!started) failStart(failure ?? new Error(`the projector thread exited (code ${code}) before it was ready`));

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@sitrep/schemas';
 import type { Db } from '../projections/projection.js';
+import { describeWorkerError } from '../worker-error.js';
 
 /** The folding connection's own checkpoint mark, in pages (16 MiB of 4 KiB pages). */
 export const SAFETY_CHECKPOINT_PAGES = 4000;
@@ -114,9 +115,10 @@ export function startCheckpointer(db: Db, opts: CheckpointerOptions): Checkpoint
     if ('error' in m) opts.log.warn('checkpoint failed; trying again', { error: m.error });
     else checkpointer.onCheckpoint?.(m);
   });
-  worker.on('error', (err) => {
+  worker.on('error', (err: unknown) => {
     // The folding connection's own checkpoints go on: the WAL stays bounded, folding is slower.
-    opts.log.error('checkpoint thread failed; the folding thread checkpoints alone', { error: err.message });
+    opts.log.error('checkpoint thread failed; the folding thread checkpoints alone', { error: describeWorkerError(err), file: db.name });
   });
   return checkpointer;
 }
+
