@@ -11,7 +11,7 @@ import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './alerts/evaluate.js';
 import { startAlerting, type Alerting } from './alerts/loop.js';
 import { createNotifier } from './notify/notifier.js';
 import { metricsRetentionRules } from './projections/metrics-history.js';
-import { SAMPLES_MAX_AGE_MS } from './projections/samples.js';
+import { SAMPLES_RETENTION } from './projections/samples.js';
 import { startRetention } from './retention/retention.js';
 import { lockDatabase } from './db/lock.js';
 import { startCheckpointer, type Checkpointer } from './db/checkpointer.js';
@@ -151,7 +151,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     every: opts.retentionEveryMs ?? 10 * 60_000,
     policy: [
       ...metricsRetentionRules(),
-      { table: 'service_samples', tsColumn: 'ts', maxAgeMs: SAMPLES_MAX_AGE_MS, partitionBy: ['node', 'service'] },
+      SAMPLES_RETENTION,
       { table: 'dead_letters', tsColumn: 'received_at', maxAgeMs: DEAD_LETTERS_MAX_AGE_MS },
     ],
   });

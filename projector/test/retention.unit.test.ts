@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '@sitrep/schemas';
 import { eventLog } from '../src/projections/event-log.js';
 import { metricsHistoryProjection, metricsRetentionRules } from '../src/projections/metrics-history.js';
+import { SAMPLES_RETENTION, serviceSamples } from '../src/projections/samples.js';
 import type { Db } from '../src/projections/projection.js';
 import { runRetention, startRetention } from '../src/retention/retention.js';
 import { RetentionRuleError, type RetentionPolicy, type RetentionRule } from '../src/retention/rule.js';
@@ -103,6 +104,26 @@ describe('runRetention', () => {
     );
   });
 
+  it('deletes service samples by key through their time index: chunks follow the expired rows, not the services', async () => {
+    const db = given();
+    db.exec(serviceSamples.ddl);
+    const insert = db.prepare("INSERT INTO service_samples (node, service, ts, state) VALUES (?, ?, ?, 'running')");
+    // 300 services, two of them with expired samples.
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) for (const age of [HOUR, 6 * DAY]) insert.run(`n${i % 30}`, `s${i}`, NOW - age);
+      for (const age of [8 * DAY, 9 * DAY, 7 * DAY + 1]) insert.run('n1', 's1', NOW - age);
+      insert.run('n2', 's2', NOW - 30 * DAY);
+    })();
+    const report = await runRetention(db, [SAMPLES_RETENTION], NOW, { chunkRows: 3 });
+    expect(report.tables.service_samples).toEqual({ deleted: 4, chunks: 2 }); // a full chunk of 3, then 1
+    expect(db.prepare('SELECT count(*) FROM service_samples WHERE ts < ?').pluck().get(NOW - 7 * DAY)).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM service_samples').pluck().get()).toBe(600);
+    // Each picked key is one primary-key seek, not a scan of the table.
+    const plan = db.prepare(`EXPLAIN QUERY PLAN DELETE FROM service_samples WHERE (node, service, ts) IN (SELECT node, service, ts FROM service_samples WHERE ts < 1 ORDER BY ts LIMIT 3)`).all() as { detail: string }[];
+    expect(plan.map((r) => r.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^SEARCH service_samples USING PRIMARY KEY/), expect.stringMatching(/USING COVERING INDEX service_samples_ts/)]));
+    expect(plan.some((r) => r.detail.startsWith('SCAN'))).toBe(false);
+  });
+
   it('stops at the per-run row budget and finishes on the next run', async () => {
     const db = given();
     seed(db, 'metrics_raw', Array.from({ length: 900 }, (_, i) => 3 * DAY + i)); // 2700 expired
@@ -144,6 +165,9 @@ describe('runRetention', () => {
     expect(await code({ maxAgeMs: 0 })).toBe('RETENTION_RULE_INVALID');
     expect(await code({ maxAgeMs: Number.POSITIVE_INFINITY })).toBe('RETENTION_RULE_INVALID');
     expect(await code({ partitionBy: [] })).toBe('RETENTION_RULE_INVALID');
+    expect(await code({ keyBy: [] })).toBe('RETENTION_RULE_INVALID');
+    expect(await code({ keyBy: ['node_id'], partitionBy: ['node_id'] })).toBe('RETENTION_RULE_INVALID');
+    expect(await code({ keyBy: ['id; DROP TABLE events'] })).toBe('RETENTION_RULE_INVALID');
     expect(await code({ table: 'no_such_table' })).toBe('RETENTION_RULE_UNUSABLE');
     expect(await code({ tsColumn: 'no_such_column' })).toBe('RETENTION_RULE_UNUSABLE');
     expect(await code({ table: 'metrics_raw' })).toBe('RETENTION_RULE_UNUSABLE'); // WITHOUT ROWID needs partitionBy

@@ -3,9 +3,13 @@
  * retention. Health-check fields (port open, HTTP status, latency) arrive with the probes work.
  */
 import { sql } from '../db/statements.js';
+import type { RetentionRule } from '../retention/rule.js';
 import type { Db, Projection } from './projection.js';
 
 export const SAMPLES_MAX_AGE_MS = 7 * 86_400_000;
+
+/** Expired samples picked by `service_samples_ts` and deleted by key: a run costs what it deletes. */
+export const SAMPLES_RETENTION: RetentionRule = { table: 'service_samples', tsColumn: 'ts', maxAgeMs: SAMPLES_MAX_AGE_MS, keyBy: ['node', 'service', 'ts'] };
 
 export const serviceSamples: Projection = {
   name: 'service-samples',
