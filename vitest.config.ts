@@ -9,7 +9,8 @@ export default defineConfig({
       { test: { name: 'agent', root: './agent', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'projector', root: './projector', include: ['test/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'simulator', root: './simulator', include: ['test/**/*.test.ts'], testTimeout: 30_000 } },
-      { test: { name: 'cli', root: './cli', include: ['test/**/*.test.ts'] } },
+      // Threads, child processes and real brokers: several seconds each on a loaded 2-core machine.
+      { test: { name: 'cli', root: './cli', include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
       './ui/vitest.config.ts',
       // Tests against a real systemd in a container: slow to boot, so generous timeouts.
       { test: { name: 'deploy', root: './deploy', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 } },
