@@ -165,4 +165,44 @@ describe('useMqtt', () => {
     scope.stop();
     expect(last().endedWith).toBe(true);
   });
+
+  it('opens its socket through takeSocket (the early start\'s socket for that URL), else a new WebSocket', () => {
+    const early = { url: URL, early: true } as unknown as WebSocket;
+    const asked: string[] = [];
+    const opened: [string, string[]][] = [];
+    // No WebSocket in Node: a stand-in records what the fallback opens.
+    vi.stubGlobal('WebSocket', class {
+      constructor(url: string, protocols: string[]) {
+        opened.push([url, protocols]);
+      }
+    });
+    try {
+      const taking = effectScope();
+      let s!: MqttSession;
+      const made: FakeClient[] = [];
+      taking.run(() => {
+        s = useMqtt({
+          url: URL,
+          prefix: 'sitrep/v1',
+          connect: fakeConnect(made),
+          // The early start gives its socket once; a reconnect (or another URL) gets a new one.
+          takeSocket: (url) => (asked.push(url), asked.length === 1 ? early : null),
+        });
+      });
+      s.login({ username: 'ann', password: 'pw' });
+      const create = made.at(-1)!.options.createWebsocket!;
+      expect(create(URL, ['mqtt'], made.at(-1)!.options)).toBe(early);
+      expect(opened).toEqual([]);
+      const fresh = create(URL, ['mqtt'], made.at(-1)!.options);
+      expect(fresh).not.toBe(early);
+      expect(opened).toEqual([[URL, ['mqtt']]]);
+      expect(asked).toEqual([URL, URL]);
+      taking.stop();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // Without takeSocket mqtt.js opens its own (no createWebsocket given).
+    session.login({ username: 'ann', password: 'pw' });
+    expect(last().options.createWebsocket).toBeUndefined();
+  });
 });
