@@ -47,10 +47,15 @@ export async function fetchUiConfig(fetchFn: typeof fetch): Promise<RawUiConfig>
   }
 }
 
+/** Whether a config's `mqttPath` is usable (the one rule, for here and for ui-config.ts). */
+export function isMqttPath(value: unknown): value is string {
+  return typeof value === 'string' && MQTT_PATH.test(value);
+}
+
 /** The MQTT path a config body names, or the default (the app warns about a bad one). */
 export function mqttPathOf(config: RawUiConfig): string {
   const path = config.ok && typeof config.body === 'object' && config.body !== null ? (config.body as { mqttPath?: unknown }).mqttPath : undefined;
-  return typeof path === 'string' && MQTT_PATH.test(path) ? path : DEFAULT_MQTT_PATH;
+  return isMqttPath(path) ? path : DEFAULT_MQTT_PATH;
 }
 
 export interface EarlyWindow {

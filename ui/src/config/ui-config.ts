@@ -4,7 +4,7 @@
  * with a warning that says which field and why.
  */
 import { createTopics, DEFAULT_PREFIX } from '@sitrep/schemas';
-import { DEFAULT_MQTT_PATH, fetchUiConfig, MQTT_PATH, UI_CONFIG_URL, type RawUiConfig } from '../boot/early-start.js';
+import { DEFAULT_MQTT_PATH, fetchUiConfig, isMqttPath, UI_CONFIG_URL, type RawUiConfig } from '../boot/early-start.js';
 
 export { UI_CONFIG_URL };
 
@@ -45,7 +45,7 @@ export function parseUiConfig(value: unknown): ParsedUiConfig {
   if (badPrefix === null) prefix = raw.prefix as string;
   else warnings.push(`ui config prefix ${badPrefix}; using ${DEFAULT_UI_CONFIG.prefix}`);
 
-  if (typeof raw.mqttPath === 'string' && MQTT_PATH.test(raw.mqttPath)) mqttPath = raw.mqttPath;
+  if (isMqttPath(raw.mqttPath)) mqttPath = raw.mqttPath;
   else warnings.push(`ui config mqttPath is not an absolute path; using ${DEFAULT_UI_CONFIG.mqttPath}`);
 
   return { config: { prefix, mqttPath }, warnings };
