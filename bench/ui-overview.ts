@@ -8,7 +8,7 @@
  * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
  *
  *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
- *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile] [--trace]
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile[=updates]] [--trace]
  *
  * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
  * Figures go to results/ui-overview.json.
@@ -50,8 +50,15 @@ const settleMs = 3000;
 const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
 if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error('--persistence must be sqlite or memory');
 const persistence: 'sqlite' | 'memory' = persistenceArg;
-/** `--profile`: a CDP CPU profile of the first page's load, summarised by function (results/ui-overview.cpuprofile). */
-const profile = process.argv.includes('--profile');
+/**
+ * `--profile`: a CDP CPU profile of the "updates off" page's load and one of the hub's main thread
+ * over it, summarised by function (results/ui-overview.cpuprofile, ui-overview.hub.cpuprofile);
+ * `--profile=updates`: the same of the 500 updates/s page. Both print every counted page's timeline.
+ */
+const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') throw new Error('--profile takes no value or `updates`');
+const profile = profileArg !== undefined;
+const profiledPage = (label: string) => (profileArg === '--profile=updates' ? label.startsWith('updates at') : label === 'updates off');
 /** `--trace`: a Chromium trace of the 500 updates/s page's load (results/ui-overview-trace.json; open it in chrome://tracing or Perfetto). */
 const trace = process.argv.includes('--trace');
 const cells = shape.nodes * shape.services;
@@ -149,7 +156,7 @@ async function measure(label: string, creds: { username: string; password: strin
     await installFirstRenderProbe(page, shape);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const profiling = profile && label === 'updates off';
+    const profiling = profile && profiledPage(label);
     const hubProfiler = profiling ? new inspector.Session() : null;
     if (hubProfiler !== null) {
       hubProfiler.connect();

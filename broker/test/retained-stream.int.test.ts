@@ -58,12 +58,18 @@ describe('retained matches read a page at a time', () => {
     const per = await persistence();
     const nodes = RETAINED_PAGE_ROWS; // 4 topics a node: the candidates span four pages and a bit
     await store(per, nodes + 1);
-    const got = await take(per.createRetainedStreamCombi(['sitrep/v1/nodes/+/services/+', 'sitrep/v1/nodes/n0000/#', 'sitrep/v1/nodes/n0001/status']));
+    // `#` also matches its parent level; a deeper topic does not match `+`.
+    await per.storeRetained(retained('sitrep/v1/nodes/n0000', 'parent'));
+    await per.storeRetained(retained('sitrep/v1/nodes/n0003/services/s0/deeper', 'deeper'));
+    const filters = ['sitrep/v1/nodes/+/services/+', 'sitrep/v1/nodes/n0000/#', 'sitrep/v1/nodes/n0001/status', '+/v1/nodes/n0002/status'];
+    const got = await take(per.createRetainedStreamCombi(filters));
     const topics = got.map((g) => g.topic);
     expect(new Set(topics).size).toBe(topics.length);
     const services = topics.filter((topic) => topic.includes('/services/'));
     expect(services).toHaveLength((nodes + 1) * 3);
-    expect(topics.filter((topic) => topic.endsWith('/status')).sort()).toEqual(['sitrep/v1/nodes/n0000/status', 'sitrep/v1/nodes/n0001/status']);
+    expect(topics).toContain('sitrep/v1/nodes/n0000');
+    expect(topics).not.toContain('sitrep/v1/nodes/n0003/services/s0/deeper');
+    expect(topics.filter((topic) => topic.endsWith('/status')).sort()).toEqual(['sitrep/v1/nodes/n0000/status', 'sitrep/v1/nodes/n0001/status', 'sitrep/v1/nodes/n0002/status']);
     expect(got.find((g) => g.topic === 'sitrep/v1/nodes/n0100/services/s2')?.payload).toBe('svc n0100 2');
   });
 

@@ -101,8 +101,11 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
    * queue (before the query connection, a query queued behind them and saw them). No reader relies
    * on that: the dashboard's fleet snapshot only fills what the retained topics have not said yet,
    * and the page subscribes to those right after it (ui/src/model/fleet-snapshot.ts: the retained
-   * state wins), so a snapshot a few updates old paints the same page a moment earlier; history
-   * views ask again when they are opened or reconnect, and events not yet folded are shown live.
+   * state wins), so a snapshot a few updates old paints the same page a moment earlier. History
+   * views re-ask FOLD_DELAY_MS (700 ms) after a live transition (ui useRefreshOnTransition), which
+   * never counted on the ordering: while the projector is more than that behind (a reconnect
+   * burst), such an answer can lack the newest transitions until the next refresh, where on the
+   * shared session it came as late as the backlog but complete.
    */
   const answer = (via: MqttClient | undefined, m: Received, name: string) => {
     const outcome = answerQuery(store, t, name, m.payload, now());

@@ -17,7 +17,7 @@ import { GroupCommit } from './group-commit.js';
 import { OutgoingQueues, type OverflowStats } from './outgoing.js';
 import { openBrokerDb, type Db } from './schema.js';
 import { Subscriptions, type Subscription } from './subscriptions.js';
-import { filterMatcher, globPrefix, hasWildcard } from './topics.js';
+import { filterMatcher, globOf, hasWildcard } from './topics.js';
 
 export interface SqlitePersistenceOptions {
   /** The database file (created if missing); `:memory:` for a throw-away one. */
@@ -134,7 +134,7 @@ export class SqlitePersistence {
           continue;
         }
         const matches = filterMatcher(pattern);
-        const glob = globPrefix(pattern);
+        const glob = globOf(pattern);
         for (let after = ''; ; ) {
           if (closed()) return;
           const page = s.retainedPage.all(glob, after, RETAINED_PAGE_ROWS) as (PacketRow & { topic: string })[];
