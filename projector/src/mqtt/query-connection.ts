@@ -7,12 +7,14 @@
  *
  * - Clean session: a query is a request with a waiting asker (the ui gives up after 2.5 s for the
  *   fleet snapshot and 15 s for others, and asks again on its next connect; the cli after 15 s),
- *   so a query asked while this connection is down is not worth keeping for later. aedes and
- *   Mosquitto keep no session and write nothing to persistence for a clean client.
+ *   so a query asked while this connection is down is not worth keeping for later. For a clean
+ *   client aedes 1.2 stores no subscription and queues nothing (lib/handlers/subscribe.js
+ *   storeSubscriptions, lib/client.js deliverQoS), nor does Mosquitto.
  * - Subscribed at QoS 0: on a live connection TCP already delivers in order, and a clean session
- *   loses whatever was in flight when the connection drops at QoS 1 as well; QoS 0 spares a
- *   PUBACK and the broker's in-flight bookkeeping per query. Askers still publish at QoS 1, so
- *   they know the broker took the request.
+ *   loses whatever was in flight when the connection drops at QoS 1 as well. At QoS 1 aedes would
+ *   still track each query in flight and, on its PUBACK, call the persistence's
+ *   outgoingClearMessageId (a write in the hub's SQLite). Askers still publish at QoS 1, so they
+ *   know the broker took the request.
  * - Replies go out on this connection too: a consumer that is reconnecting or draining a backlog
  *   does not hold them up.
  * - No will: the consumer's connection carries the projector's retained status.
