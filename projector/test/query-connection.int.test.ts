@@ -3,13 +3,14 @@
  * with SQLite persistence, as `sitrep hub` runs it) and on Mosquitto with the files `sitrep broker
  * export-mosquitto` writes (the projector's identity must be allowed to read queries on its second
  * client id): a query is answered while the consumer's session has a backlog it has not read (on
- * one shared session the query waited behind it), and a session kept from a version that took
- * queries on the consumer's connection no longer gets them, so none is answered twice.
+ * one shared session the query waited behind it), it answers again once its clean session has
+ * reconnected, and a session kept from a version that took queries on the consumer's connection
+ * no longer gets them, so none is answered twice.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codecs, createTopics, memoryLogger, type AgentEvent } from '@sitrep/schemas';
 import { IdentityStore, mosquittoAclFile, mosquittoPasswordFile } from '@sitrep/broker';
@@ -137,6 +138,25 @@ describe.each(targets)('queries on their own connection, %s', (_name, open, skip
     p.client.stream.resume();
     await waitFor(() => (eventsOf(p.db, 'n1').length === BACKLOG ? true : undefined), `all ${BACKLOG} events folded`, 30_000);
     expect(listDeadLetters(p.db)).toEqual([]);
+  });
+
+  it.skipIf(skip)('answers again after its query connection dropped (mqtt.js subscribes the clean session again)', async () => {
+    bus = await open();
+    const p = await start(bus);
+    const viewer = await bus.connect(bus.viewer);
+    expect(await ask(viewer, 'nodes', 'before')).toMatchObject({ ok: true });
+    // mqtt.js reconnects the clean session and subscribes again; the SUBACK says the broker has it.
+    const resubscribed = new Promise<void>((resolve) => {
+      const onPacket = (packet: Packet) => {
+        if (packet.cmd !== 'suback') return;
+        p.queryClient.off('packetreceive', onPacket);
+        resolve();
+      };
+      p.queryClient.on('packetreceive', onPacket);
+    });
+    p.queryClient.stream.destroy();
+    await resubscribed;
+    expect(await ask(viewer, 'nodes', 'after')).toMatchObject({ ok: true, id: 'after' });
   });
 
   it.skipIf(skip)('drops the query filter from a session kept from before, so no query is answered twice', async () => {

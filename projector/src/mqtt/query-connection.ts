@@ -67,8 +67,6 @@ export function startQueryConnection(opts: QueryConnectionOptions): QueryConnect
     password: opts.password,
     reconnectPeriod: 1000 + Math.round(Math.random() * 1000),
     connectTimeout: 10_000,
-    // A query asked while this connection is down times out at the asker; none is kept to send later.
-    queueQoSZero: false,
   });
   client.on('message', (topic, payload) => opts.answer(topic, payload, now()));
   client.on('connect', () => log.info('query connection up', { url: opts.url }));
