@@ -1,9 +1,11 @@
 /**
  * The projector's second MQTT connection, for queries only (`hub/query/+`), beside the consumer's
  * persistent session. A query on the consumer's session waited in that session's queue behind
- * every state update and event forwarded to the projector; aedes keeps that queue in its
- * persistence (SQLite on the hub), so at 500 updates/s the fleet snapshot's round trip grew from
- * ~0.3 s to 0.45-0.76 s (bench/README.md, ui-overview). Here nothing queues in front of a query.
+ * every state update and event forwarded to the projector (aedes keeps that queue in its
+ * persistence, SQLite on the hub): a few milliseconds in steady state, but as long as the whole
+ * backlog after a restart or a fleet's reconnect burst (100,000 queued messages take tens of
+ * seconds), while the dashboard gives up on the fleet snapshot after 2.5 s. Here nothing queues in
+ * front of a query.
  *
  * - Clean session: a query is a request with a waiting asker (the ui gives up after 2.5 s for the
  *   fleet snapshot and 15 s for others, and asks again on its next connect; the cli after 15 s),
