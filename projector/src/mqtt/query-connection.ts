@@ -3,8 +3,8 @@
  * persistent session. A query on the consumer's session waited in that session's queue behind
  * every state update and event forwarded to the projector (aedes keeps that queue in its
  * persistence, SQLite on the hub): a few milliseconds in steady state, but as long as the whole
- * backlog after a restart or a fleet's reconnect burst (100,000 queued messages take tens of
- * seconds), while the dashboard gives up on the fleet snapshot after 2.5 s. Here nothing queues in
+ * backlog after a restart or a fleet's reconnect burst (a 100,000-message backlog drained in
+ * 5.5-28.5 s in NOTES-mqtt.md's measurements), while the dashboard gives up on the fleet snapshot after 2.5 s. Here nothing queues in
  * front of a query.
  *
  * - Clean session: a query is a request with a waiting asker (the ui gives up after 2.5 s for the
