@@ -4,8 +4,8 @@
  * every state update and event forwarded to the projector (aedes keeps that queue in its
  * persistence, SQLite on the hub): a few milliseconds in steady state, but as long as the whole
  * backlog after a restart or a fleet's reconnect burst (a 100,000-message backlog drained in
- * 5.5-28.5 s in NOTES-mqtt.md's measurements), while the dashboard gives up on the fleet snapshot after 2.5 s. Here nothing queues in
- * front of a query.
+ * 5.5-28.5 s in NOTES-mqtt.md's measurements), while the dashboard gives up on the fleet snapshot
+ * after 2.5 s. Here nothing queues in front of a query.
  *
  * - Clean session: a query is a request with a waiting asker (the ui gives up after 2.5 s for the
  *   fleet snapshot and 15 s for others, and asks again on its next connect; the cli after 15 s),
