@@ -8,7 +8,7 @@
  * Targets (issue 7): first render under 1.5 s, main thread under 30 % busy.
  *
  *   pnpm --filter @sitrep/ui build        # the bench serves ui/dist
- *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile] [--trace]
+ *   pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile[=updates]] [--trace]
  *
  * Loopback only; the publisher is bounded in count and time; everything is closed on exit.
  * Figures go to results/ui-overview.json.
@@ -50,8 +50,15 @@ const settleMs = 3000;
 const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
 if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error('--persistence must be sqlite or memory');
 const persistence: 'sqlite' | 'memory' = persistenceArg;
-/** `--profile`: a CDP CPU profile of the first page's load, summarised by function (results/ui-overview.cpuprofile). */
-const profile = process.argv.includes('--profile');
+/**
+ * `--profile`: a CDP CPU profile of the "updates off" page's load and one of the hub's main thread
+ * over it, summarised by function (results/ui-overview.cpuprofile, ui-overview.hub.cpuprofile);
+ * `--profile=updates`: the same of the 500 updates/s page. Both print every counted page's timeline.
+ */
+const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') throw new Error('--profile takes no value or `updates`');
+const profile = profileArg !== undefined;
+const profiledPage = (label: string) => (profileArg === '--profile=updates' ? label.startsWith('updates at') : label === 'updates off');
 /** `--trace`: a Chromium trace of the 500 updates/s page's load (results/ui-overview-trace.json; open it in chrome://tracing or Perfetto). */
 const trace = process.argv.includes('--trace');
 const cells = shape.nodes * shape.services;
@@ -124,6 +131,21 @@ async function snapshotTime(broker: TestBroker, creds: { username: string; passw
   }
 }
 
+/** How many snapshot round trips each of the two series below takes (one at a time). */
+const SNAPSHOT_SERIES = 10;
+
+/**
+ * The fleet snapshot's round trip SNAPSHOT_SERIES times in a row, sorted: with updates off, and
+ * at the update rate once the measured page has closed (the publisher still running), a same-run
+ * comparison of the hub's side of the page's first render without the browser in it.
+ */
+async function snapshotSeries(broker: TestBroker, creds: { username: string; password: string }): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < SNAPSHOT_SERIES; i++) ms.push((await snapshotTime(broker, creds)).ms);
+  return ms.sort((a, b) => a - b);
+}
+const median = (sorted: number[]) => sorted[Math.floor((sorted.length - 1) / 2)]!;
+
 interface Run {
   firstRenderMs: number;
   busy: Busy;
@@ -149,7 +171,7 @@ async function measure(label: string, creds: { username: string; password: strin
     await installFirstRenderProbe(page, shape);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const profiling = profile && label === 'updates off';
+    const profiling = profile && profiledPage(label);
     const hubProfiler = profiling ? new inspector.Session() : null;
     if (hubProfiler !== null) {
       hubProfiler.connect();
@@ -240,6 +262,7 @@ try {
   const wire = await wireTime(tb, viewer, state.length);
   step(`reference: a Node mqtt.js client over WebSocket received all ${state.length} retained messages in ${wire.toFixed(0)} ms`);
   const snap = await snapshotTime(tb, viewer);
+  const snapOff = await snapshotSeries(tb, viewer);
   step(`reference: a Node mqtt.js client over WebSocket asked for the fleet snapshot and had it (${(snap.bytes / 1024).toFixed(0)} KiB) in ${snap.ms.toFixed(0)} ms`);
   // The browser's cold start (first page) is paid by a page that is not counted. It stays open 3 s,
   // as the page without the snapshot does: the retained state its wildcard subscriptions ask for
@@ -282,6 +305,7 @@ try {
     step(`updates: ${sent} published in the ${settleMs / 1000} s before the page opens`);
   }
   const on = await measure(`updates at ${rate}/s`, viewer, tb.broker.httpPort);
+  const snapOn = await snapshotSeries(tb, viewer);
   const achieved = sent / ((performance.now() - started) / 1000);
   clearInterval(publisher);
 
@@ -296,6 +320,7 @@ try {
     windowSec,
     referenceWireMs: wire,
     referenceSnapshot: snap,
+    snapshotSeries: { off: snapOff, on: snapOn },
     off,
     retainedOnly,
     on,
@@ -316,6 +341,9 @@ try {
   console.log(row(`${rate} updates/s (achieved ${achieved.toFixed(0)}/s)`, on));
   console.log(`| reference: Node mqtt.js client, same retained state over WebSocket | ${wire.toFixed(0)} ms | | | | |`);
   console.log(`| reference: Node mqtt.js client, fleet snapshot query and answer (${(snap.bytes / 1024).toFixed(0)} KiB) | ${snap.ms.toFixed(0)} ms | | | | |`);
+  const series = (xs: number[]) => `${median(xs).toFixed(0)} ms (${xs[0]!.toFixed(0)}-${xs.at(-1)!.toFixed(0)})`;
+  console.log(`| reference: the same query ${SNAPSHOT_SERIES} times, median (range): updates off / ${rate} updates/s | ${series(snapOff)} / ${series(snapOn)} | | | | |`);
+  console.log(`| **ratio snapshot round trip on/off** (medians) | ${(median(snapOn) / median(snapOff)).toFixed(2)}x | | | | |`);
   console.log(`| **ratio on/off** | ${results.ratios.firstRender.toFixed(2)}x | ${results.ratios.busy.toFixed(2)}x | | | |`);
   console.log(`| **ratio snapshot / no snapshot** (updates off) | ${(off.firstRenderMs / retainedOnly.firstRenderMs).toFixed(2)}x | | | | |`);
   const pass = on.firstRenderMs < 1500 && on.busy.mean < 0.3;

@@ -1,6 +1,7 @@
 /**
  * The projector process: SQLite, the MQTT consumer, the gap tracker, the alerting loop and the
- * query answerer, wired together.
+ * query answerer, wired together. Two MQTT connections: the consumer's persistent session for
+ * what is folded, and a clean one that answers queries (mqtt/query-connection.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { createFolder, type Folder } from './fold/folder.js';
 import { createGapTracker, type GapTracker } from './gaps/tracker.js';
 import { createIngest, type Ingest, type Received } from './ingest/ingest.js';
 import { startConsumer, stopConsumer } from './mqtt/consumer.js';
+import { queryClientId, startQueryConnection } from './mqtt/query-connection.js';
 import type { Db } from './projections/projection.js';
 import { answerQuery } from './queries/answer.js';
 import { DEAD_LETTERS_MAX_AGE_MS, recordDeadLetter } from './projections/dead-letters.js';
@@ -27,7 +29,7 @@ import { DEAD_LETTERS_MAX_AGE_MS, recordDeadLetter } from './projections/dead-le
 export interface ProjectorOptions {
   dbPath: string;
   broker: { url: string; username: string; password: string; prefix?: string };
-  /** Fixed so the broker keeps one persistent session for the projector. */
+  /** Fixed so the broker keeps one persistent session for the projector; queries connect as `${clientId}-queries`. */
   clientId?: string;
   log: Logger;
   now?: () => number;
@@ -43,8 +45,11 @@ export interface ProjectorOptions {
 
 export interface RunningProjector {
   readonly db: Db;
+  /** The consumer's connection (persistent session). */
   readonly client: MqttClient;
-  /** Resolves when the projector is connected and subscribed. */
+  /** The connection that answers queries (clean session). */
+  readonly queryClient: MqttClient;
+  /** Resolves when both connections are up and subscribed. */
   readonly ready: Promise<void>;
   readonly gaps: GapTracker;
   readonly alerting: Alerting;
@@ -82,10 +87,33 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   }
   const store = db;
   let client: MqttClient | undefined;
-  const publish = (topic: string, value: unknown, retain: boolean) => {
-    client?.publish(topic, JSON.stringify(value), { qos: 1, retain }, (err) => {
+  const publishOn = (via: MqttClient | undefined, topic: string, value: unknown, retain: boolean) => {
+    via?.publish(topic, JSON.stringify(value), { qos: 1, retain }, (err) => {
       if (err) log.warn('publish failed', { topic, error: err.message });
     });
+  };
+  const publish = (topic: string, value: unknown, retain: boolean) => publishOn(client, topic, value, retain);
+
+  /**
+   * Answer one query, replying on the connection it came in on. Queries come on the query
+   * connection and are answered from what is committed when they arrive, which may not yet hold
+   * a message that reached the broker just before the query but still waits in the consumer's
+   * queue (before the query connection, a query queued behind them and saw them). No reader relies
+   * on that: the dashboard's fleet snapshot only fills what the retained topics have not said yet,
+   * and the page subscribes to those right after it (ui/src/model/fleet-snapshot.ts: the retained
+   * state wins), so a snapshot a few updates old paints the same page a moment earlier. History
+   * views re-ask FOLD_DELAY_MS (700 ms) after a live transition (ui useRefreshOnTransition), which
+   * never counted on the ordering: while the projector is more than that behind (a reconnect
+   * burst), such an answer can lack the newest transitions until the next refresh, where on the
+   * shared session it came as late as the backlog but complete.
+   */
+  const answer = (via: MqttClient | undefined, m: Received, name: string) => {
+    const outcome = answerQuery(store, t, name, m.payload, now());
+    if (outcome.kind === 'replied') publishOn(via, outcome.replyTo, outcome.reply, false);
+    else {
+      recordDeadLetter(store, m.topic, `query not answerable: ${outcome.reason}`, m.payload, m.receivedAt);
+      log.warn('query not answerable', { topic: m.topic, reason: outcome.reason });
+    }
   };
 
   const gaps = createGapTracker({
@@ -100,9 +128,10 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   });
   const touched = new Set<string>();
 
+  const clientId = opts.clientId ?? 'sitrep-projector';
   const consumer = startConsumer({
     ...opts.broker,
-    clientId: opts.clientId ?? 'sitrep-projector',
+    clientId,
     topics: t,
     db,
     log,
@@ -110,10 +139,10 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     handleBatch(messages) {
       const folded: Received[] = [];
       const isEvents: boolean[] = [];
-      const queries: { m: Received; name: string }[] = [];
+      const asked: { m: Received; name: string }[] = [];
       for (const m of messages) {
         const parsed = t.parse(m.topic);
-        if (parsed.ok && parsed.topic.kind === 'query') queries.push({ m, name: parsed.topic.name });
+        if (parsed.ok && parsed.topic.kind === 'query') asked.push({ m, name: parsed.topic.name });
         else {
           // Parsed once: the ingest takes the result instead of parsing the topic again.
           folded.push({ ...m, parsed });
@@ -123,15 +152,9 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
       ingest.batch(folded).forEach((outcome, i) => {
         if (outcome.kind === 'folded' && isEvents[i]) touched.add(outcome.node);
       });
-      // Answered after the batch is folded: a query sees every message that arrived before it.
-      for (const { m, name } of queries) {
-        const outcome = answerQuery(db, t, name, m.payload, now());
-        if (outcome.kind === 'replied') publish(outcome.replyTo, outcome.reply, false);
-        else {
-          recordDeadLetter(db, m.topic, `query not answerable: ${outcome.reason}`, m.payload, m.receivedAt);
-          log.warn('query not answerable', { topic: m.topic, reason: outcome.reason });
-        }
-      }
+      // Only queries queued for this session before it dropped the query filter (an upgraded
+      // hub) come here; answered after the batch is folded, on this connection.
+      for (const { m, name } of asked) answer(client, m, name);
     },
     afterCommit() {
       for (const node of touched) gaps.observe(node);
@@ -139,6 +162,28 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
     },
   });
   client = consumer.client;
+  const queries = startQueryConnection({
+    ...opts.broker,
+    clientId: queryClientId(clientId),
+    topics: t,
+    log: log.child('queries'),
+    now,
+    answer(topic, payload, receivedAt) {
+      const m: Received = { topic, payload, receivedAt };
+      const parsed = t.parse(topic);
+      // The subscription is the query filter, so anything else is a broker's mistake: recorded, not answered.
+      if (parsed.ok && parsed.topic.kind === 'query') answer(queries.client, m, parsed.topic.name);
+      else {
+        const reason = parsed.ok ? `a ${parsed.topic.kind} topic on the query connection` : parsed.reason;
+        recordDeadLetter(store, topic, reason, payload, receivedAt);
+        log.warn('not a query', { topic, reason });
+      }
+    },
+  });
+  // The query connection subscribes once the consumer is ready: a kept session has dropped its
+  // query filter by then, so no query reaches both.
+  const ready = consumer.ready.then(() => queries.listen());
+  ready.catch((err: unknown) => log.error('cannot answer queries', { error: (err as Error).message }));
 
   const policy = alertPolicy(opts.hub);
   const notify = opts.hub?.notifications;
@@ -181,7 +226,8 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   return {
     db,
     client: consumer.client,
-    ready: consumer.ready,
+    queryClient: queries.client,
+    ready,
     gaps,
     alerting,
     async stop() {
@@ -190,6 +236,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         alerting.stop();
         await retention.stop();
         await notifier?.stop();
+        await queries.stop();
         await stopConsumer(consumer.client, t, now);
         if (store.inTransaction) store.exec('COMMIT');
       } finally {

@@ -8,18 +8,19 @@ export function hasWildcard(filter: string): boolean {
 }
 
 /**
- * A GLOB pattern selecting every topic that can match `filter`: its literal levels before the
- * first wildcard followed by `*`, so SQLite can walk the primary-key index instead of the table.
- * `hello/world/#` yields `hello/world*` because `#` also matches the parent level [MQTT-4.7.1-2].
+ * A GLOB pattern selecting every topic that can match `filter`, so SQLite skips the others before
+ * any row reaches JavaScript: each `+` level becomes `*`, and a final `#` level, with the separator
+ * before it, becomes `*` because `#` also matches the parent level [MQTT-4.7.1-2]. GLOB's `*` also
+ * matches `/`, so this selects a superset (filterMatcher decides); its literal start before the
+ * first `*` lets SQLite walk the primary-key index instead of the table.
  */
-export function globPrefix(filter: string): string {
-  const levels = filter.split('/');
-  const literal: string[] = [];
-  for (const level of levels) {
-    if (level === '+' || level === '#') break;
-    literal.push(level);
+export function globOf(filter: string): string {
+  const glob: string[] = [];
+  for (const level of filter.split('/')) {
+    if (level === '#') return `${glob.join('/')}*`;
+    glob.push(level === '+' ? '*' : escapeGlob(level));
   }
-  return `${escapeGlob(literal.join('/'))}*`;
+  return glob.join('/');
 }
 
 function escapeGlob(text: string): string {

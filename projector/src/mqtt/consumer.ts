@@ -1,8 +1,9 @@
 /**
- * The projector's MQTT side: a fixed client id with a persistent session (clean: false), so
- * QoS 1 messages that arrive while it is away are queued by the broker; non-overlapping QoS 1
- * subscriptions, so nothing is delivered twice; and a PUBACK sent only after the SQLite
- * transaction holding the message committed (NOTES-mqtt.md), so a crash loses nothing.
+ * The projector's consuming connection: a fixed client id with a persistent session (clean:
+ * false), so QoS 1 messages that arrive while it is away are queued by the broker; non-overlapping
+ * QoS 1 subscriptions, so nothing is delivered twice; and a PUBACK sent only after the SQLite
+ * transaction holding the message committed (NOTES-mqtt.md), so a crash loses nothing. Queries
+ * come in on a second connection (query-connection.ts), not through this session's queue.
  *
  * Messages are folded in batches: every message that arrives before the event loop turns joins
  * one batch, folded at once in one transaction (an invalid message is a dead letter, not an error;
@@ -32,11 +33,9 @@ export interface ConsumerOptions {
   maxBatch?: number;
 }
 
+/** What the persistent session consumes. Not queries: they have a connection of their own (query-connection.ts). */
 export function consumerFilters(t: Topics): string[] {
-  return [
-    t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.services(), t.filter.checks(), t.filter.events(), t.filter.logs(),
-    t.filter.query(),
-  ];
+  return [t.filter.status(), t.filter.birth(), t.filter.metrics(), t.filter.services(), t.filter.checks(), t.filter.events(), t.filter.logs()];
 }
 
 export interface Consumer {
@@ -127,8 +126,16 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     client.publish(t.projectorStatus(), status('online'), { qos: 1, retain: true });
     // With clean: false mqtt.js resubscribes only when the broker lost the session (NOTES-mqtt.md).
     if (connack.sessionPresent) {
-      log.info('consuming', { session: 'kept by the broker' });
-      markReady();
+      // A session kept from a version that took queries on this connection still subscribes to
+      // them, and a query would then reach both connections. Dropping the filter is idempotent, so
+      // it is sent on every kept session rather than remembered. Queries already queued for the
+      // session still arrive here and are answered (handleBatch); new ones go to the query
+      // connection, which subscribes only once this is done (RunningProjector.ready).
+      client.unsubscribe(t.filter.query(), (err) => {
+        if (err) log.warn('could not drop the query filter from the kept session', { error: err.message });
+        log.info('consuming', { session: 'kept by the broker' });
+        markReady();
+      });
       return;
     }
     client.subscribe(consumerFilters(t), { qos: 1 }, (err) => {
