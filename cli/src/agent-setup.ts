@@ -19,9 +19,14 @@ export interface AgentSetup {
 
 const placeholder = { broker: { url: 'mqtt://x', username: 'x', password: 'x' } };
 
+/** Refuses --config with --data, without reading either (for commands told every directory). */
+export function checkAgentSetupFlags(command: string, configPath: string | undefined, hubDataDir: string | undefined): void {
+  if (hubDataDir !== undefined && configPath !== undefined) throw new CliError(`${command}: --config and --data exclude each other (--data means the hub's own agent)`);
+}
+
 export function readAgentSetup(command: string, configPath: string | undefined, hubDataDir?: string): AgentSetup {
+  checkAgentSetupFlags(command, configPath, hubDataDir);
   if (hubDataDir !== undefined) {
-    if (configPath !== undefined) throw new CliError(`${command}: --config and --data exclude each other (--data means the hub's own agent)`);
     if (!existsSync(hubDataDir)) throw new CliError(`${command}: no hub data directory at ${hubDataDir}`);
     const dirs = localAgentDirs(hubDataDir);
     const config = parseConfig(AgentConfig, { ...placeholder, stateDir: dirs.stateDir, checks: { dir: dirs.checksDir }, processesDir: dirs.processesDir }, 'the hub');

@@ -8,18 +8,11 @@ import type { Logger } from '@sitrep/schemas';
 export function runUntilSignal(log: Logger, stop: () => Promise<void>, died?: Promise<Error>): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
-    void died?.then((why) => {
-      if (stopping) return;
-      stopping = true;
+    // The handlers stay until stopping has finished: a signal meanwhile is the "second signal".
+    const detach = () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      log.error('stopping: a part stopped on its own', { error: why.message });
-      const fail = () => reject(why);
-      stop().then(fail, (err: unknown) => {
-        log.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
-        fail();
-      });
-    });
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         log.warn('second signal: exiting without waiting', { signal });
@@ -29,15 +22,33 @@ export function runUntilSignal(log: Logger, stop: () => Promise<void>, died?: Pr
       log.info('stopping', { signal });
       stop().then(
         () => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          detach();
           log.info('stopped cleanly');
           resolve();
         },
-        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => {
+          detach();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
       );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    void died?.then((why) => {
+      if (stopping) return;
+      stopping = true;
+      log.error('stopping: a part stopped on its own', { error: why.message });
+      stop().then(
+        () => {
+          detach();
+          reject(why);
+        },
+        (err: unknown) => {
+          detach();
+          log.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
+          reject(why);
+        },
+      );
+    });
   });
 }

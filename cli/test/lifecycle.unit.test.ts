@@ -13,9 +13,14 @@ describe('runUntilSignal', () => {
     const stopped: string[] = [];
     const listeners = process.listenerCount('SIGTERM');
     let die!: (e: Error) => void;
-    const run = runUntilSignal(log, async () => void stopped.push('all'), new Promise<Error>((r) => (die = r)));
+    let finishStop!: () => void;
+    const run = runUntilSignal(log, () => new Promise<void>((r) => (finishStop = () => (stopped.push('all'), r()))), new Promise<Error>((r) => (die = r)));
     expect(process.listenerCount('SIGTERM')).toBe(listeners + 1);
     die(new Error('the projector thread exited (code 1) while the hub runs'));
+    await new Promise(setImmediate); // the death is acted on
+    // While the rest stops, a signal is still ours (the second-signal path), not the default exit.
+    expect(process.listenerCount('SIGTERM')).toBe(listeners + 1);
+    finishStop();
     await expect(run).rejects.toThrow('the projector thread exited (code 1) while the hub runs');
     expect(stopped).toEqual(['all']);
     expect(log.lines).toContain('hub error stopping: a part stopped on its own error="the projector thread exited (code 1) while the hub runs"');
@@ -33,7 +38,9 @@ describe('runUntilSignal', () => {
     const log = memoryLogger('hub');
     let stops = 0;
     const run = runUntilSignal(log, async () => void stops++, new Promise<Error>(() => undefined));
-    process.emit('SIGTERM', 'SIGTERM');
+    // Only our handler (process.emit would also run any other SIGTERM listener of the test runner).
+    const ours = process.listeners('SIGTERM').at(-1) as (signal: NodeJS.Signals) => void;
+    ours('SIGTERM');
     await run;
     expect(stops).toBe(1);
     expect(log.lines).toContain('hub info stopped cleanly');

@@ -17,7 +17,7 @@ import { GroupCommit } from './group-commit.js';
 import { OutgoingQueues, type OverflowStats } from './outgoing.js';
 import { openBrokerDb, type Db } from './schema.js';
 import { Subscriptions, type Subscription } from './subscriptions.js';
-import { filterMatcher, globOf, hasWildcard } from './topics.js';
+import { filterMatcher, globOf, hasWildcard, keyRangeOf } from './topics.js';
 
 export interface SqlitePersistenceOptions {
   /** The database file (created if missing); `:memory:` for a throw-away one. */
@@ -30,6 +30,8 @@ export interface SqlitePersistenceOptions {
 export const DEFAULT_MAX_QUEUED_PER_CLIENT = 100_000;
 /** Retained candidates read per statement when a wildcard subscription asks for its matches. */
 export const RETAINED_PAGE_ROWS = 256;
+/** `topic < ?` bound of a filter with no literal start: a BLOB sorts after every TEXT value. */
+const NO_UPPER_BOUND = Buffer.from([0xff]);
 
 interface ClientRef {
   id: string;
@@ -65,7 +67,11 @@ export class SqlitePersistence {
       retainedPut: db.prepare('INSERT OR REPLACE INTO retained (topic, meta, payload, payload_kind) VALUES (?, ?, ?, ?)'),
       retainedDel: db.prepare('DELETE FROM retained WHERE topic = ?'),
       retainedOne: db.prepare('SELECT meta, payload, payload_kind FROM retained WHERE topic = ?'),
-      retainedPage: db.prepare('SELECT topic, meta, payload, payload_kind FROM retained WHERE topic GLOB ? AND topic > ? ORDER BY topic LIMIT ?'),
+      // Keyset pages inside the filter's key range. `+topic`: the GLOB only filters; were SQLite to
+      // take its literal start as the range's lower end instead of the page's, every page would
+      // walk again from the start (40 pages of a 10,000-topic filter read 3.6x slower).
+      retainedFirstPage: db.prepare('SELECT topic, meta, payload, payload_kind FROM retained WHERE topic >= ? AND topic < ? AND +topic GLOB ? ORDER BY topic LIMIT ?'),
+      retainedNextPage: db.prepare('SELECT topic, meta, payload, payload_kind FROM retained WHERE topic > ? AND topic < ? AND +topic GLOB ? ORDER BY topic LIMIT ?'),
       incomingPut: db.prepare('INSERT OR REPLACE INTO incoming (client_id, message_id, meta, payload, payload_kind) VALUES (?, ?, ?, ?, ?)'),
       incomingGet: db.prepare('SELECT meta, payload, payload_kind FROM incoming WHERE client_id = ? AND message_id = ?'),
       incomingDel: db.prepare('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
@@ -135,9 +141,13 @@ export class SqlitePersistence {
         }
         const matches = filterMatcher(pattern);
         const glob = globOf(pattern);
-        for (let after = ''; ; ) {
+        const range = keyRangeOf(pattern);
+        const below = range.below ?? NO_UPPER_BOUND;
+        for (let after: string | null = null; ; ) {
           if (closed()) return;
-          const page = s.retainedPage.all(glob, after, RETAINED_PAGE_ROWS) as (PacketRow & { topic: string })[];
+          const page = (after === null ? s.retainedFirstPage.all(range.from, below, glob, RETAINED_PAGE_ROWS) : s.retainedNextPage.all(after, below, glob, RETAINED_PAGE_ROWS)) as (PacketRow & {
+            topic: string;
+          })[];
           for (const row of page) {
             if (seen.has(row.topic) || !matches(row.topic)) continue;
             seen.add(row.topic);

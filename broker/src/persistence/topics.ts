@@ -23,6 +23,34 @@ export function globOf(filter: string): string {
   return glob.join('/');
 }
 
+/**
+ * The key range every topic matching `filter` lies in: [from, below) on the retained table's
+ * primary key, so paging walks only that range. `from` is the filter's literal start (levels
+ * before its first wildcard); `below` is `from` with its last character raised by one, or null
+ * when there is no literal start (every topic is a candidate).
+ */
+export function keyRangeOf(filter: string): { from: string; below: string | null } {
+  const literal: string[] = [];
+  let from = filter;
+  for (const level of filter.split('/')) {
+    // `+` needs a level after the separator; `#` also matches the parent itself [MQTT-4.7.1-2].
+    if (level === '+') {
+      from = `${literal.join('/')}${literal.length > 0 ? '/' : ''}`;
+      break;
+    }
+    if (level === '#') {
+      from = literal.join('/');
+      break;
+    }
+    literal.push(level);
+  }
+  if (from === '') return { from, below: null };
+  const last = from.charCodeAt(from.length - 1);
+  // A surrogate half raised by one would not be a character; such a start goes without an upper bound.
+  if (last >= 0xd7ff && last <= 0xdfff) return { from, below: null };
+  return { from, below: `${from.slice(0, -1)}${String.fromCharCode(last + 1)}` };
+}
+
 function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, (c) => `[${c}]`);
 }

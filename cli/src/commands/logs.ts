@@ -5,7 +5,7 @@
  */
 import { agentSocketPath, askAgent, ControlClientError, formatLocalTime, MAX_TAIL_LINES } from '@sitrep/agent';
 import { idProblem } from '@sitrep/schemas';
-import { readAgentSetup } from '../agent-setup.js';
+import { checkAgentSetupFlags, readAgentSetup } from '../agent-setup.js';
 import { parse } from '../args.js';
 import { CliError } from '../errors.js';
 
@@ -39,9 +39,9 @@ export async function logsCommand(argv: string[]): Promise<void> {
   });
   const lines = v.lines === undefined ? 10 : Number(v.lines);
   if (!/^\d+$/.test(v.lines ?? '10') || lines > MAX_TAIL_LINES) throw new CliError(`logs: --lines must be a whole number from 0 to ${MAX_TAIL_LINES}, got ${JSON.stringify(v.lines)}`);
-  // The setup is read (and --config/--data checked) even when --state overrides its directory, as `process` does.
-  const setup = readAgentSetup('logs', v.config, v.data);
-  const stateDir = v.state ?? setup.config.stateDir;
+  // --state names the one directory needed: no config is read then, but --config/--data are still checked.
+  if (v.state !== undefined) checkAgentSetupFlags('logs', v.config, v.data);
+  const stateDir = v.state ?? readAgentSetup('logs', v.config, v.data).config.stateDir;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
