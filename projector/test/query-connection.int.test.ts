@@ -16,6 +16,7 @@ import { codecs, createTopics, memoryLogger, type AgentEvent } from '@sitrep/sch
 import { IdentityStore, mosquittoAclFile, mosquittoPasswordFile } from '@sitrep/broker';
 import { findMosquitto, nextMessage, startMosquitto, startTestBroker, waitFor, type Credentials } from '@sitrep/broker/testing';
 import { consumerFilters, eventsOf, listDeadLetters, startProjector, type RunningProjector } from '../src/index.js';
+import { queryClientId, startQueryConnection } from '../src/mqtt/query-connection.js';
 
 const t = createTopics('sitrep/v1');
 const PROJECTOR_ID = 'sitrep-projector';
@@ -182,5 +183,22 @@ describe.each(targets)('queries on their own connection, %s', (_name, open, skip
     projector = undefined;
     await offline;
     expect(replies.filter((r) => r.includes('"once"'))).toHaveLength(1);
+  });
+});
+
+describe('a query connection the broker refuses', () => {
+  it('fails listen() with the broker\'s refusal instead of waiting for ever', async () => {
+    const tb = await startTestBroker();
+    try {
+      const log = memoryLogger('queries');
+      const queries = startQueryConnection({
+        url: tb.tcpUrl, username: 'nobody', password: 'wrong', clientId: queryClientId(PROJECTOR_ID), topics: t, log, answer: () => undefined,
+      });
+      await expect(queries.listen()).rejects.toThrow(/^the broker refused the query connection \(sitrep-projector-queries\): Connection refused: (Bad username or password|Not authorized)/);
+      await queries.stop();
+      expect(log.lines.filter((l) => l.includes('query connection down'))).toEqual([]); // a stop is not news
+    } finally {
+      await tb.close();
+    }
   });
 });

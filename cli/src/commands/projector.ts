@@ -58,7 +58,12 @@ export async function projectorCommand(argv: string[]): Promise<void> {
     hub,
     log,
   });
-  await runUntilSignal(log, () => projector.stop());
+  // A projector that cannot start consuming or answering queries stops and exits 1 with why.
+  const failedStart = projector.ready.then(
+    () => new Promise<Error>(() => undefined),
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  await runUntilSignal(log, () => projector.stop(), failedStart);
 }
 
 async function rebuildCommand(argv: string[]): Promise<void> {

@@ -12,6 +12,7 @@
  * calls back; holding them is done by intercepting the client's packet writer.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { baseConnectOptions } from './connect-options.js';
 import type { Logger, ProjectorStatus, Topics } from '@sitrep/schemas';
 import type { Received } from '../ingest/ingest.js';
 import type { Db } from '../projections/projection.js';
@@ -52,13 +53,8 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
   const maxBatch = opts.maxBatch ?? 5000;
   const status = (state: ProjectorStatus['state']) => JSON.stringify({ v: 1, state, ts: now() } satisfies ProjectorStatus);
   const client = mqtt.connect(opts.url, {
-    protocolVersion: 4,
-    clientId: opts.clientId,
+    ...baseConnectOptions(opts),
     clean: false,
-    username: opts.username,
-    password: opts.password,
-    reconnectPeriod: 1000 + Math.round(Math.random() * 1000),
-    connectTimeout: 10_000,
     will: { topic: t.projectorStatus(), payload: Buffer.from(status('offline')), qos: 1, retain: true },
   });
 

@@ -26,6 +26,7 @@
  * projector.ts for why no reader needs that.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { baseConnectOptions } from './connect-options.js';
 import type { Logger, Topics } from '@sitrep/schemas';
 
 export interface QueryConnectionOptions {
@@ -36,7 +37,7 @@ export interface QueryConnectionOptions {
   clientId: string;
   topics: Topics;
   log: Logger;
-  /** Answer one query message (its topic has been checked to be a query topic by the caller's parse). */
+  /** Answer one message of the query subscription (the caller parses its topic and refuses anything else). */
   answer(topic: string, payload: Uint8Array, receivedAt: number): void;
   now?: () => number;
 }
@@ -61,24 +62,31 @@ export const QUERY_SUBSCRIBE_QOS = 0;
 export function startQueryConnection(opts: QueryConnectionOptions): QueryConnection {
   const { topics: t, log } = opts;
   const now = opts.now ?? Date.now;
-  const client = mqtt.connect(opts.url, {
-    protocolVersion: 4,
-    clientId: opts.clientId,
-    clean: true,
-    username: opts.username,
-    password: opts.password,
-    reconnectPeriod: 1000 + Math.round(Math.random() * 1000),
-    connectTimeout: 10_000,
-  });
+  const client = mqtt.connect(opts.url, { ...baseConnectOptions(opts), clean: true });
+  let stopping = false;
   client.on('message', (topic, payload) => opts.answer(topic, payload, now()));
   client.on('connect', () => log.info('query connection up', { url: opts.url }));
-  client.on('close', () => log.warn('query connection down'));
+  client.on('close', () => {
+    if (!stopping) log.warn('query connection down');
+  });
   client.on('error', (err) => log.warn('query connection error', { error: err.message }));
 
-  const connected = new Promise<void>((resolve) => {
-    if (client.connected) resolve();
-    else client.once('connect', () => resolve());
+  // A broker that refuses this client (a CONNACK with a return code: its client id or identity
+  // not allowed) fails `listen`, and with it the projector's `ready`; network errors are retried.
+  const connected = new Promise<void>((resolve, reject) => {
+    const refused = (err: Error & { code?: unknown }) => {
+      if (typeof err.code !== 'number') return;
+      client.off('connect', up);
+      reject(new Error(`the broker refused the query connection (${opts.clientId}): ${err.message}`));
+    };
+    const up = () => {
+      client.off('error', refused);
+      resolve();
+    };
+    client.once('connect', up);
+    client.on('error', refused);
   });
+  connected.catch(() => undefined); // judged by listen()
 
   return {
     client,
@@ -89,6 +97,7 @@ export function startQueryConnection(opts: QueryConnectionOptions): QueryConnect
       log.info('answering queries', { filter: t.filter.query() });
     },
     async stop() {
+      stopping = true;
       await client.endAsync();
     },
   };
