@@ -4,7 +4,14 @@
  * message, so `err.message` alone would log nothing.
  */
 export function describeWorkerError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String(err);
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (message !== undefined) return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+  if (code !== undefined) return code;
+  try {
+    return err instanceof Object ? JSON.stringify(err) : String(err);
+  } catch {
+    return String(err);
+  }
 }

@@ -168,9 +168,11 @@ describe('runRetention', () => {
     expect(await code({ keyBy: [] })).toBe('RETENTION_RULE_INVALID');
     expect(await code({ keyBy: ['node_id'], partitionBy: ['node_id'] })).toBe('RETENTION_RULE_INVALID');
     expect(await code({ keyBy: ['id; DROP TABLE events'] })).toBe('RETENTION_RULE_INVALID');
+    expect(await code({ table: 'metrics_raw', keyBy: ['node_id'] })).toBe('RETENTION_RULE_UNUSABLE'); // a part of the key
+    expect(await code({ table: 'metrics_raw', keyBy: ['node_id', 'ts'] })).toBe('ran');
     expect(await code({ table: 'no_such_table' })).toBe('RETENTION_RULE_UNUSABLE');
     expect(await code({ tsColumn: 'no_such_column' })).toBe('RETENTION_RULE_UNUSABLE');
-    expect(await code({ table: 'metrics_raw' })).toBe('RETENTION_RULE_UNUSABLE'); // WITHOUT ROWID needs partitionBy
+    expect(await code({ table: 'metrics_raw' })).toBe('RETENTION_RULE_UNUSABLE'); // WITHOUT ROWID needs partitionBy or keyBy
     expect(await code({})).toBe('ran');
     expect(db.prepare('SELECT count(*) FROM sqlite_master WHERE name = ?').pluck().get('events')).toBe(1);
   });

@@ -121,4 +121,3 @@ export function startCheckpointer(db: Db, opts: CheckpointerOptions): Checkpoint
   });
   return checkpointer;
 }
-

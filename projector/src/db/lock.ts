@@ -9,11 +9,12 @@
  * (the hub's projector thread shares the hub's PID) is refused like any other live holder.
  * Where /proc is unreadable, the PID alone decides, and a lock naming this PID counts as stale.
  *
- * No step leaves a moment where two writers both believe they hold it: the file is written in
- * full under a name of its own and then hard-linked into place (a reader never sees it empty, and
- * the link fails if a lock exists); a stale lock is removed by one process at a time, and only if
- * it still reads what was judged stale; unlocking removes the file only if it still holds this
- * lock's own token.
+ * Racing writers: the file is written in full under a name of its own and then hard-linked into
+ * place (a reader never sees it empty, and the link fails if a lock exists); a stale lock is removed
+ * by one process at a time, under a takeover file, and only if it still reads what was judged stale;
+ * unlocking removes the file only if it still holds this lock's own token. Two racers can still
+ * both win if a process died inside another's takeover (a window of a few system calls), or on a
+ * file system without hard links (the lock is then created empty and written).
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,19 +106,20 @@ function readIfThere(path: string): string | undefined {
  * in place of the same stale one. A takeover file left by a process that died in those few
  * system calls is removed like a stale lock.
  */
-function removeStale(path: string, judged: string, content: string): void {
+function removeStale(path: string, judged: string, content: string): Holder | undefined {
   const guard = `${path}.takeover`;
   if (!create(guard, content)) {
     const text = readIfThere(guard);
     const holder = text === undefined ? undefined : parseHolder(text);
     if (text !== undefined && (holder === undefined || !holds(holder))) rmSync(guard, { force: true });
-    return; // another process is taking it over: the caller looks again
+    return holder; // another process is (or was) taking it over: the caller looks again
   }
   try {
     if (readIfThere(path) === judged) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
+  return undefined;
 }
 
 export function lockDatabase(dbPath: string): () => void {
@@ -127,6 +129,7 @@ export function lockDatabase(dbPath: string): () => void {
   // The token tells this lock from another of the same process (the hub's projector thread).
   const token = randomBytes(6).toString('hex');
   const content = start === undefined ? `${process.pid} - ${token}\n` : `${process.pid} ${start} ${token}\n`;
+  let taker: Holder | undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     if (create(path, content)) {
       return () => {
@@ -141,7 +144,9 @@ export function lockDatabase(dbPath: string): () => void {
       const who = holder.pid === process.pid ? 'this process (another projector in it)' : `process ${holder.pid}`;
       throw new DatabaseLockedError(`${dbPath} is in use by ${who} (another projector or rebuild); stop it first`);
     }
-    removeStale(path, text, content); // stale: its process is gone
+    // Stale: its process is gone. Another process may be taking it over at this very moment.
+    taker = removeStale(path, text, content) ?? taker;
   }
-  throw new DatabaseLockedError(`cannot lock ${dbPath}: its lock file ${path} keeps changing`);
+  const who = taker === undefined ? 'another process' : `process ${taker.pid}`;
+  throw new DatabaseLockedError(`${dbPath} is being taken over by ${who} (its writer died); try again once that has started`);
 }

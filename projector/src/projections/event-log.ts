@@ -236,7 +236,8 @@ const FOLDED_DATA_SQL = foldedDataSql();
  * Events in log order after `afterId`, for rebuilds: rows read as arrays, not objects, and `data`
  * parsed only for the types in `parsed` (what some projection or the folder reads; the others get
  * an empty object: parsing every row's JSON was most of a rebuild's garbage), without the fields
- * no fold reads (UNFOLDED_FIELDS). Without `parsed`, every row whole.
+ * no fold reads (UNFOLDED_FIELDS): naming `parsed` means "rows for folding". Without it, every
+ * row whole.
  */
 export function eventsAfter(db: Db, afterId: number, limit: number, parsed?: ReadonlySet<string>): LoggedEvent[] {
   // The data of the other types is not even read out of SQLite: no string to allocate and drop.

@@ -15,7 +15,7 @@ export interface RetentionRule {
   /**
    * For a WITHOUT ROWID table whose primary key is `(...partitionBy, tsColumn)`, e.g. `['node_id']`:
    * retention walks the partitions (one index seek each) and deletes each one's oldest rows by key
-   * range, so no extra index on `tsColumn` is needed. Omitted: the table has a rowid and expired
+   * range, so no extra index on `tsColumn` is needed. Omitted (and no `keyBy`): the table has a rowid and expired
    * rows are picked by `rowid IN (SELECT rowid ... WHERE tsColumn < cutoff LIMIT n)`; give such a
    * table an index on `tsColumn`, or keep it small (without one, each chunk scans until it has n rows).
    */
@@ -71,6 +71,15 @@ export function checkRule(rule: RetentionRule): void {
 
 type Partition = readonly unknown[];
 
+/** `keyBy` must be the table's whole primary key: a part of it would delete rows that share it but have not expired. */
+function checkPrimaryKey(db: Db, table: string, keyBy: readonly string[]): void {
+  const pk = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; pk: number }[])
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
+  if (pk.join(',') !== keyBy.join(',')) throw new Error(`keyBy (${keyBy.join(', ')}) is not the primary key (${pk.join(', ') || 'none'})`);
+}
+
 /** A rule bound to a database: walk partitions, delete one bounded chunk at a time. */
 export interface CompiledRule {
   readonly rule: RetentionRule;
@@ -84,18 +93,12 @@ export function compileRule(db: Db, rule: RetentionRule): CompiledRule {
   checkRule(rule);
   const { table: t, tsColumn: ts } = rule;
   try {
-    if (rule.keyBy !== undefined) {
-      const key = rule.keyBy.join(', ');
-      // SQLite seeks each picked key in the primary key (no scan): see retention.unit.test.ts.
-      const del = db.prepare(`DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM ${t} WHERE ${ts} < ? ORDER BY ${ts} LIMIT ?)`);
-      return {
-        rule,
-        partitions: () => [[]],
-        deleteChunk: (_p, cutoff, limit) => db.transaction(() => del.run(cutoff, limit).changes)(),
-      };
-    }
     if (rule.partitionBy === undefined) {
-      const del = db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${ts} < ? LIMIT ?)`);
+      // By key through the time index (keyBy; SQLite seeks each picked key: retention.unit.test.ts),
+      // else by rowid.
+      const key = rule.keyBy?.join(', ') ?? 'rowid';
+      if (rule.keyBy !== undefined) checkPrimaryKey(db, t, rule.keyBy);
+      const del = db.prepare(`DELETE FROM ${t} WHERE (${key}) IN (SELECT ${key} FROM ${t} WHERE ${ts} < ?${rule.keyBy === undefined ? '' : ` ORDER BY ${ts}`} LIMIT ?)`);
       return {
         rule,
         partitions: () => [[]],
