@@ -27,6 +27,7 @@ import { codecs, createTopics, memoryLogger } from '@sitrep/schemas';
 import { flip, retainedState, type FleetShape } from './ui-overview/fleet.js';
 import { recordTimeline, type Timeline } from './ui-overview/timeline.js';
 import { busyShare, installFirstRenderProbe, summariseProfile, timeToGrid, unhealthyShown, type Busy } from './ui-overview/measure.js';
+import { OptionsError, optionsOrExit } from './options-or-exit.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const uiDir = join(benchDir, '..', 'ui', 'dist');
@@ -35,12 +36,13 @@ const CHROMIUM = process.env['SITREP_CHROMIUM'] ?? '/usr/bin/chromium';
 function option(name: string, def: number, min: number, max: number): number {
   const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const n = raw === undefined ? def : Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new OptionsError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 }
-const shape: FleetShape = { nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) };
-const rate = option('rate', 500, 0, 5000);
-const windowSec = option('window', 10, 3, 120);
+const USAGE = 'usage: pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile[=updates]] [--trace]';
+const shape: FleetShape = optionsOrExit('ui-overview', USAGE, () => ({ nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) }));
+const rate = optionsOrExit('ui-overview', USAGE, () => option('rate', 500, 0, 5000));
+const windowSec = optionsOrExit('ui-overview', USAGE, () => option('window', 10, 3, 120));
 /** How long the updates run before the page opens, ms. */
 const settleMs = 3000;
 /**
@@ -48,15 +50,17 @@ const settleMs = 3000;
  * default, whose retained lookups scan every retained message for each subscription).
  */
 const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
-if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new Error('--persistence must be sqlite or memory');
-const persistence: 'sqlite' | 'memory' = persistenceArg;
+const persistence: 'sqlite' | 'memory' = optionsOrExit('ui-overview', USAGE, () => {
+  if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new OptionsError('--persistence must be sqlite or memory');
+  return persistenceArg;
+});
 /**
  * `--profile`: a CDP CPU profile of the "updates off" page's load and one of the hub's main thread
  * over it, summarised by function (results/ui-overview.cpuprofile, ui-overview.hub.cpuprofile);
  * `--profile=updates`: the same of the 500 updates/s page. Both print every counted page's timeline.
  */
 const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
-if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') throw new Error('--profile takes no value or `updates`');
+if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') optionsOrExit('ui-overview', USAGE, () => { throw new OptionsError('--profile takes no value or `updates`'); });
 const profile = profileArg !== undefined;
 const profiledPage = (label: string) => (profileArg === '--profile=updates' ? label.startsWith('updates at') : label === 'updates off');
 /** `--trace`: a Chromium trace of the 500 updates/s page's load (results/ui-overview-trace.json; open it in chrome://tracing or Perfetto). */

@@ -3,6 +3,7 @@
  * (`BENCH_WINDOW_SEC=60`); argv wins. Every value is bounded, so no setting makes the run endless.
  */
 import { parseArgs } from 'node:util';
+import { OptionsError } from '../options-or-exit.js';
 
 export interface BenchOptions {
   /** Steady-state measurement window, s (after the warm-up). */
@@ -45,9 +46,7 @@ export const USAGE = `pnpm --filter @sitrep/bench agent-systemd [--window SEC] [
   --profile SEC       window of the --cpu-prof run, 0..600 (0 skips), default = --window (BENCH_PROFILE_SEC)
   --no-node-exporter  skip the node-exporter reference (BENCH_NO_NODE_EXPORTER=1)`;
 
-export class OptionsError extends Error {
-  readonly code = 'BENCH_OPTIONS';
-}
+export { OptionsError };
 
 function pick(name: keyof typeof BOUNDS, fromArgv: string | undefined, fallback: number): number {
   const b: Bound = BOUNDS[name];

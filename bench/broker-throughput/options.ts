@@ -1,4 +1,5 @@
 /** Command-line options of broker-throughput, each bounded. */
+import { OptionsError } from '../options-or-exit.js';
 export interface Options {
   qos0: number;
   qos1: number;
@@ -45,19 +46,19 @@ export function parseOptions(args: readonly string[]): Options {
   for (const [key, def] of Object.values(LIMITS)) o[key] = def;
   for (const arg of args) {
     const m = /^--([a-z0-9-]+)=(.*)$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    if (!m) throw new OptionsError(`unknown argument ${arg}`);
     const [, name, value] = m as unknown as [string, string, string];
     if (name === 'brokers') {
       const list = value.split(',');
       const bad = list.filter((b) => !ALL_BROKERS.includes(b));
-      if (bad.length > 0 || list.length === 0) throw new Error(`--brokers: unknown ${bad.join(', ')}; choose from ${ALL_BROKERS.join(', ')}`);
+      if (bad.length > 0 || list.length === 0) throw new OptionsError(`--brokers: unknown ${bad.join(', ')}; choose from ${ALL_BROKERS.join(', ')}`);
       o.brokers = list;
       continue;
     }
     const limit = LIMITS[name];
-    if (!limit) throw new Error(`unknown option --${name}\n${USAGE}`);
+    if (!limit) throw new OptionsError(`unknown option --${name}`);
     const n = Number(value);
-    if (!Number.isInteger(n) || n < limit[2] || n > limit[3]) throw new Error(`--${name} must be a whole number from ${limit[2]} to ${limit[3]}, got ${value}`);
+    if (!Number.isInteger(n) || n < limit[2] || n > limit[3]) throw new OptionsError(`--${name} must be a whole number from ${limit[2]} to ${limit[3]}, got ${value}`);
     o[limit[0]] = n;
   }
   return o as unknown as Options;

@@ -3,6 +3,7 @@
  * default and a ceiling, so no setting makes the bench run unbounded.
  */
 import { resolve } from 'node:path';
+import { OptionsError } from '../options-or-exit.js';
 
 export interface BenchOptions {
   /** Events folded live (and by the naive reference, within its time budget). */
@@ -42,7 +43,7 @@ export const USAGE = `usage: pnpm --filter @sitrep/bench projector-fold [--event
 
 function int(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got ${raw}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new OptionsError(`--${name} must be an integer in [${min}, ${max}], got ${raw}`);
   return n;
 }
 
@@ -76,7 +77,7 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
       case '--big-ms': o.bigBudgetMs = int('big-ms', value, 1000, LIMITS.budgetMs); break;
       case '--rebuild-ms': o.rebuildBudgetMs = int('rebuild-ms', value, 1000, LIMITS.budgetMs); break;
       case '--big-build':
-        if (value !== 'append' && value !== 'ingest') throw new Error(`--big-build is append or ingest, got ${value}`);
+        if (value !== 'append' && value !== 'ingest') throw new OptionsError(`--big-build is append or ingest, got ${value}`);
         o.bigBuild = value;
         break;
       case '--profile': o.profile = true; break;
@@ -85,7 +86,7 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
       case '--projector': o.projector = resolve(value); break;
       case '--versus': o.versus = resolve(value); break;
       case '--out': o.out = resolve(value); break;
-      default: throw new Error(`unknown argument ${arg}\n${USAGE}`);
+      default: throw new OptionsError(`unknown argument ${arg}`);
     }
   }
   return o;

@@ -176,8 +176,8 @@ describe('useMqtt', () => {
         opened.push([url, protocols]);
       }
     });
+    const taking = effectScope();
     try {
-      const taking = effectScope();
       let s!: MqttSession;
       const made: FakeClient[] = [];
       taking.run(() => {
@@ -197,8 +197,8 @@ describe('useMqtt', () => {
       expect(fresh).not.toBe(early);
       expect(opened).toEqual([[URL, ['mqtt']]]);
       expect(asked).toEqual([URL, URL]);
-      taking.stop();
     } finally {
+      taking.stop();
       vi.unstubAllGlobals();
     }
     // Without takeSocket mqtt.js opens its own (no createWebsocket given).

@@ -13,7 +13,7 @@
 export const UI_CONFIG_URL = '/ui-config.json';
 export const DEFAULT_MQTT_PATH = '/mqtt';
 /** An absolute path on the same origin: no scheme, no host, no query or fragment. */
-export const MQTT_PATH = /^\/(?!\/)[^\s?#]*$/;
+const MQTT_PATH = /^\/(?!\/)[^\s?#]*$/;
 /** sessionStorage key of the tab's saved login (session/stored-login.ts). */
 export const LOGIN_KEY = 'sitrep.login';
 /** Where the early start is left for the app: a property of `window`. */
