@@ -125,6 +125,8 @@ export class SqlitePersistence {
   createRetainedStreamCombi(patterns: string[]): Readable {
     const s = this.#s;
     const closed = () => this.#destroyed;
+    // One filter's keyset pages yield each topic once already; only overlapping filters need a set.
+    const overlapping = patterns.length > 1;
     function* matching(): Generator<PacketLike> {
       const seen = new Set<string>();
       for (const pattern of patterns) {
@@ -149,8 +151,8 @@ export class SqlitePersistence {
             topic: string;
           })[];
           for (const row of page) {
-            if (seen.has(row.topic) || !matches(row.topic)) continue;
-            seen.add(row.topic);
+            if (!matches(row.topic) || (overlapping && seen.has(row.topic))) continue;
+            if (overlapping) seen.add(row.topic);
             yield fromRow(row);
           }
           if (page.length < RETAINED_PAGE_ROWS) break;
