@@ -107,7 +107,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
    * burst), such an answer can lack the newest transitions until the next refresh, where on the
    * shared session it came as late as the backlog but complete.
    */
-  const answer = (via: MqttClient | undefined, m: Received, name: string) => {
+  const answerOn = (via: MqttClient | undefined, m: Received, name: string) => {
     const outcome = answerQuery(store, t, name, m.payload, now());
     if (outcome.kind === 'replied') publishOn(via, outcome.replyTo, outcome.reply, false);
     else {
@@ -154,7 +154,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
       });
       // Only queries queued for this session before it dropped the query filter (an upgraded
       // hub) come here; answered after the batch is folded, on this connection.
-      for (const { m, name } of asked) answer(client, m, name);
+      for (const { m, name } of asked) answerOn(client, m, name);
     },
     afterCommit() {
       for (const node of touched) gaps.observe(node);
@@ -172,7 +172,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
       const m: Received = { topic, payload, receivedAt };
       const parsed = t.parse(topic);
       // The subscription is the query filter, so anything else is a broker's mistake: recorded, not answered.
-      if (parsed.ok && parsed.topic.kind === 'query') answer(queries.client, m, parsed.topic.name);
+      if (parsed.ok && parsed.topic.kind === 'query') answerOn(queries.client, m, parsed.topic.name);
       else {
         const reason = parsed.ok ? `a ${parsed.topic.kind} topic on the query connection` : parsed.reason;
         recordDeadLetter(store, topic, reason, payload, receivedAt);
@@ -183,7 +183,7 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
   // The query connection subscribes once the consumer is ready: a kept session has dropped its
   // query filter by then, so no query reaches both.
   const ready = consumer.ready.then(() => queries.listen());
-  ready.catch((err: unknown) => log.error('cannot answer queries', { error: (err as Error).message }));
+  ready.catch((err: unknown) => log.error('cannot start', { error: (err as Error).message }));
 
   const policy = alertPolicy(opts.hub);
   const notify = opts.hub?.notifications;

@@ -168,6 +168,11 @@ describe.each(targets)('queries on their own connection, %s', (_name, open, skip
     await old.endAsync();
 
     const p = await start(bus);
+    // Whatever the consumer's connection publishes as a reply, up to the end of its stop.
+    let viaConsumer = 0;
+    p.client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'publish' && packet.topic === t.reply('ui-test')) viaConsumer++;
+    });
     const viewer = await bus.connect(bus.viewer);
     const replies: string[] = [];
     viewer.on('message', (topic, payload) => {
@@ -183,6 +188,24 @@ describe.each(targets)('queries on their own connection, %s', (_name, open, skip
     projector = undefined;
     await offline;
     expect(replies.filter((r) => r.includes('"once"'))).toHaveLength(1);
+    expect(viaConsumer).toBe(0);
+  });
+});
+
+describe('a projector the broker refuses', () => {
+  it('fails ready with the refusal, and stops', async () => {
+    const tb = await startTestBroker();
+    const dir = mkdtempSync(join(tmpdir(), 'sitrep-refused-'));
+    try {
+      const log = memoryLogger('projector');
+      const p = startProjector({ dbPath: join(dir, 'sitrep.db'), broker: { url: tb.tcpUrl, username: 'nobody', password: 'wrong' }, log });
+      await expect(p.ready).rejects.toThrow(/^the broker refused the projector \(sitrep-projector\): Connection refused: (Bad username or password|Not authorized)/);
+      await p.stop();
+      expect(log.lines.some((l) => l.startsWith('projector error cannot start error='))).toBe(true);
+    } finally {
+      await tb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

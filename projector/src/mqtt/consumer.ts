@@ -115,7 +115,12 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
   };
 
   let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let failReady: (err: Error) => void = () => undefined;
+  let settled = false;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = () => ((settled = true), resolve());
+    failReady = (err) => ((settled = true), reject(err));
+  });
 
   client.on('connect', (connack) => {
     log.info('connected', { url: opts.url, sessionPresent: connack.sessionPresent });
@@ -135,8 +140,10 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
       return;
     }
     client.subscribe(consumerFilters(t), { qos: 1 }, (err) => {
-      if (err) log.error('subscribe failed', { error: err.message });
-      else {
+      if (err) {
+        log.error('subscribe failed', { error: err.message });
+        if (!settled) failReady(new Error(`the broker refused the projector's subscriptions: ${err.message}`));
+      } else {
         // From here on the broker queues everything for this session: what a starter waits for.
         log.info('consuming', { session: 'new' });
         markReady();
@@ -149,7 +156,12 @@ export function startConsumer(opts: ConsumerOptions): Consumer {
     commit();
     log.warn('disconnected');
   });
-  client.on('error', (err) => log.warn('connection error', { error: err.message }));
+  client.on('error', (err: Error & { code?: unknown }) => {
+    log.warn('connection error', { error: err.message });
+    // A refused CONNACK (a return code: bad credentials, not authorised) is not retried by mqtt.js:
+    // before the first start that is a projector that cannot run, said through `ready`.
+    if (typeof err.code === 'number' && !settled) failReady(new Error(`the broker refused the projector (${opts.clientId}): ${err.message}`));
+  });
   return { client, ready };
 }
 
