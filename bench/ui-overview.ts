@@ -40,27 +40,23 @@ function option(name: string, def: number, min: number, max: number): number {
   return n;
 }
 const USAGE = 'usage: pnpm --filter @sitrep/bench ui-overview [--nodes=500] [--services=20] [--rate=500] [--window=10] [--persistence=sqlite|memory] [--profile[=updates]] [--trace]';
-const shape: FleetShape = optionsOrExit('ui-overview', USAGE, () => ({ nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) }));
-const rate = optionsOrExit('ui-overview', USAGE, () => option('rate', 500, 0, 5000));
-const windowSec = optionsOrExit('ui-overview', USAGE, () => option('window', 10, 3, 120));
-/** How long the updates run before the page opens, ms. */
-const settleMs = 3000;
 /**
- * The broker's persistence: `sqlite` as `sitrep hub` runs it (default), or `memory` (the test kit's
- * default, whose retained lookups scan every retained message for each subscription).
- */
-const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
-const persistence: 'sqlite' | 'memory' = optionsOrExit('ui-overview', USAGE, () => {
-  if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new OptionsError('--persistence must be sqlite or memory');
-  return persistenceArg;
-});
-/**
+ * `--persistence`: the broker's, `sqlite` as `sitrep hub` runs it (default), or `memory` (the test
+ * kit's default, whose retained lookups scan every retained message for each subscription).
  * `--profile`: a CDP CPU profile of the "updates off" page's load and one of the hub's main thread
  * over it, summarised by function (results/ui-overview.cpuprofile, ui-overview.hub.cpuprofile);
  * `--profile=updates`: the same of the 500 updates/s page. Both print every counted page's timeline.
  */
-const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
-if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') optionsOrExit('ui-overview', USAGE, () => { throw new OptionsError('--profile takes no value or `updates`'); });
+const { shape, rate, windowSec, persistence, profileArg } = optionsOrExit('ui-overview', USAGE, () => {
+  const persistenceArg = process.argv.find((a) => a.startsWith('--persistence='))?.split('=')[1] ?? 'sqlite';
+  if (persistenceArg !== 'sqlite' && persistenceArg !== 'memory') throw new OptionsError('--persistence must be sqlite or memory');
+  const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+  if (profileArg !== undefined && profileArg !== '--profile' && profileArg !== '--profile=updates') throw new OptionsError('--profile takes no value or `updates`');
+  const shape: FleetShape = { nodes: option('nodes', 500, 1, 2000), services: option('services', 20, 1, 100) };
+  return { shape, rate: option('rate', 500, 0, 5000), windowSec: option('window', 10, 3, 120), persistence: persistenceArg as 'sqlite' | 'memory', profileArg };
+});
+/** How long the updates run before the page opens, ms. */
+const settleMs = 3000;
 const profile = profileArg !== undefined;
 const profiledPage = (label: string) => (profileArg === '--profile=updates' ? label.startsWith('updates at') : label === 'updates off');
 /** `--trace`: a Chromium trace of the 500 updates/s page's load (results/ui-overview-trace.json; open it in chrome://tracing or Perfetto). */

@@ -74,10 +74,11 @@ export function projectorHandler(api: Api, db: Db, topics: Topics) {
       // projector.ts parses each topic first (queries are answered, not folded), then ingests,
       // handing the parsed topic over (an older version parses it again).
       const isEvents: boolean[] = [];
+      // As projector.ts does, the parse result is set on the message itself (not a copy per message).
       const folded = messages.map((m) => {
         const parsed = topics.parse(m.topic);
         isEvents.push(parsed.ok && parsed.topic.kind === 'events');
-        return { ...m, parsed };
+        return Object.assign(m, { parsed });
       });
       if (batch !== undefined) {
         batch(folded).forEach((outcome, i) => count(outcome, isEvents[i]!));

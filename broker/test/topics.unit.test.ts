@@ -43,5 +43,6 @@ describe('retained matches', () => {
     expect(keyRangeOf('a/b/#')).toEqual({ from: 'a/b', below: 'a/c' });
     expect(keyRangeOf('+/x')).toEqual({ from: '', below: null });
     expect(keyRangeOf('#')).toEqual({ from: '', below: null });
+    expect(keyRangeOf('a\uffff/#')).toEqual({ from: 'a\uffff', below: null }); // no wrap to U+0000
   });
 });

@@ -144,8 +144,10 @@ export function startProjector(opts: ProjectorOptions): RunningProjector {
         const parsed = t.parse(m.topic);
         if (parsed.ok && parsed.topic.kind === 'query') asked.push({ m, name: parsed.topic.name });
         else {
-          // Parsed once: the ingest takes the result instead of parsing the topic again.
-          folded.push({ ...m, parsed });
+          // Parsed once: the ingest takes the result instead of parsing the topic again. Set on
+          // the consumer's own object (made for this batch) rather than copied per message.
+          m.parsed = parsed;
+          folded.push(m);
           isEvents.push(parsed.ok && parsed.topic.kind === 'events');
         }
       }

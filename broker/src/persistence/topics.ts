@@ -11,8 +11,8 @@ export function hasWildcard(filter: string): boolean {
  * A GLOB pattern selecting every topic that can match `filter`, so SQLite skips the others before
  * any row reaches JavaScript: each `+` level becomes `*`, and a final `#` level, with the separator
  * before it, becomes `*` because `#` also matches the parent level [MQTT-4.7.1-2]. GLOB's `*` also
- * matches `/`, so this selects a superset (filterMatcher decides); its literal start before the
- * first `*` lets SQLite walk the primary-key index instead of the table.
+ * matches `/`, so this selects a superset (filterMatcher decides). It only filters: the pages walk
+ * the primary key inside keyRangeOf's range.
  */
 export function globOf(filter: string): string {
   const glob: string[] = [];
@@ -46,8 +46,9 @@ export function keyRangeOf(filter: string): { from: string; below: string | null
   }
   if (from === '') return { from, below: null };
   const last = from.charCodeAt(from.length - 1);
-  // A surrogate half raised by one would not be a character; such a start goes without an upper bound.
-  if (last >= 0xd7ff && last <= 0xdfff) return { from, below: null };
+  // Raised by one, a surrogate half (or U+D7FF) would not be a character and U+FFFF would wrap to
+  // U+0000: such a start goes without an upper bound.
+  if ((last >= 0xd7ff && last <= 0xdfff) || last === 0xffff) return { from, below: null };
   return { from, below: `${from.slice(0, -1)}${String.fromCharCode(last + 1)}` };
 }
 
